@@ -1,0 +1,51 @@
+"""``xlperf parse FILE [--sheet NAME] [--json]``: print the form as read."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("parse", help="解析绩效目标表并输出内容", description="解析绩效目标表（xlsx/xlsm/xls/ods/粘贴文本）")
+    p.add_argument("file")
+    p.add_argument("--sheet", help="工作表名称（默认：第一个绩效目标表）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--password", help="加密工作簿的打开密码")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io.readers import load_form
+
+    form = load_form(args.file, sheet=args.sheet, password=args.password)
+    if args.json:
+        print(json.dumps(form.to_json_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(format_form(form))
+    return 0
+
+
+def format_form(form) -> str:
+    from ..core.text import format_number
+
+    def n(v):
+        return "" if v is None else format_number(v)
+
+    b = form.budget
+    lines = [
+        f"{form.title or '（无标题）'}  [{form.sheet}]",
+        f"部门名称：{form.department or ''}    主管部门：{form.supervisor or ''}    年度：{form.year or ''}",
+        f"财政供养人员数：{n(form.staff_count)}    下属单位数：{n(form.subunit_count)}",
+        f"基本支出：{n(b.basic)}  项目支出：{n(b.project)}  财政拨款：{n(b.fiscal)}  其他资金：{n(b.other)}（万元）",
+        f"年度整体绩效目标：{form.overall_goal or ''}",
+        f"任务 {len(form.tasks)} 项，指标 {form.indicator_count} 个",
+    ]
+    for t in form.tasks:
+        lines.append(f"  {t.seq}. {t.name or ''}  拟投入 {n(t.amount)} 万元  ({t.cells.get('name', '')})")
+        for i in t.indicators:
+            val = n(i.value) if not isinstance(i.value, str) else i.value
+            lines.append(
+                f"      {i.level1 or ''}/{i.level2 or ''}/{i.name or ''}  {'核心' if i.core else ''} {i.op or ''}{val or ''}{i.unit or ''}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,130 @@
+"""A sheet as plain data: values and formulas by 0-based (row, col), plus merged ranges.
+
+This is the only input the core sees. Readers (calamine, openpyxl, pasted text, a live Excel
+``used_range``) all produce a Grid in absolute sheet coordinates, so a cell address computed by the
+core is the cell the user sees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+_COL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def col_letter(col: int) -> str:
+    """0-based column index -> letters (0 -> A, 25 -> Z, 26 -> AA)."""
+    col += 1
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def col_index(letters: str) -> int:
+    """Letters -> 0-based column index (A -> 0)."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) -> A1 reference."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """A1 reference -> 0-based (row, col). Accepts $ anchors."""
+    m = _COL_RE.match(ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)) - 1, col_index(m.group(1))
+
+
+@dataclass(frozen=True, slots=True)
+class MergedRange:
+    """Inclusive 0-based bounds of a merged block."""
+
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+
+    @property
+    def ref(self) -> str:
+        return f"{a1(self.r0, self.c0)}:{a1(self.r1, self.c1)}"
+
+    def contains(self, row: int, col: int) -> bool:
+        return self.r0 <= row <= self.r1 and self.c0 <= col <= self.c1
+
+
+@dataclass
+class Grid:
+    """Cell values of one sheet.
+
+    ``values`` holds every non-empty cell as the reader saw it (str, int, float, bool, datetime);
+    ``formulas`` holds the formula text (with leading ``=``) of formula cells where the reader knows it.
+    """
+
+    sheet: str = "Sheet1"
+    values: dict[tuple[int, int], Any] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    merges: list[MergedRange] = field(default_factory=list)
+    source: str | None = None
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[Iterable[Any]],
+        *,
+        sheet: str = "Sheet1",
+        origin: tuple[int, int] = (0, 0),
+        merges: Iterable[MergedRange] = (),
+        formulas: dict[tuple[int, int], str] | None = None,
+        source: str | None = None,
+    ) -> Grid:
+        """Build from a 2-D list (``None`` or ``""`` = empty), placed with its top-left at ``origin``."""
+        r0, c0 = origin
+        values: dict[tuple[int, int], Any] = {}
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                values[(r0 + r, c0 + c)] = v
+        return cls(sheet=sheet, values=values, formulas=dict(formulas or {}), merges=list(merges), source=source)
+
+    @property
+    def nrows(self) -> int:
+        return max((r for r, _ in self.values), default=-1) + 1
+
+    @property
+    def ncols(self) -> int:
+        return max((c for _, c in self.values), default=-1) + 1
+
+    def get(self, row: int, col: int) -> Any:
+        return self.values.get((row, col))
+
+    def rows(self) -> list[list[Any]]:
+        """Dense rows from (0, 0) to the last used cell."""
+        out = [[None] * self.ncols for _ in range(self.nrows)]
+        for (r, c), v in self.values.items():
+            out[r][c] = v
+        return out
+
+    def iter_cells(self) -> Iterator[tuple[int, int, Any]]:
+        for (r, c), v in sorted(self.values.items()):
+            yield r, c, v
+
+    def merge_at(self, row: int, col: int) -> MergedRange | None:
+        for m in self.merges:
+            if m.contains(row, col):
+                return m
+        return None
+
+    def ref(self, row: int, col: int) -> str:
+        return a1(row, col)

@@ -1,0 +1,158 @@
+"""The form as typed data. Every value knows its sheet and cell (``cells`` maps field -> A1).
+
+``Form.to_json_dict()`` is the stable export used by ``xlperf parse --json``: the documented keys
+first, numbers as JSON numbers, missing values as null.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def _num(d: Decimal | None) -> int | float | None:
+    if d is None:
+        return None
+    if d == d.to_integral_value():
+        return int(d)
+    return float(d)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return _num(v)
+    return v
+
+
+class Located(BaseModel):
+    """Mixin: where the thing sits. ``cells`` maps a field name to its A1 reference."""
+
+    model_config = ConfigDict(validate_assignment=False, arbitrary_types_allowed=True)
+
+    sheet: str = ""
+    row: int | None = Field(default=None, description="0-based sheet row of the first cell")
+    cells: dict[str, str] = Field(default_factory=dict)
+
+    def cell(self, field: str) -> str | None:
+        return self.cells.get(field)
+
+
+class Indicator(Located):
+    level1: str | None = None
+    level2: str | None = None
+    name: str | None = None
+    core: bool | None = None
+    op: str | None = None
+    value: Decimal | str | None = None
+    unit: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, description="cell contents as read, per field")
+    inherited: list[str] = Field(default_factory=list, description="fields filled from the row above")
+    op_inline: bool = False
+
+    @property
+    def number(self) -> Decimal | None:
+        return self.value if isinstance(self.value, Decimal) else None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "level1": self.level1,
+            "level2": self.level2,
+            "name": self.name,
+            "core": self.core,
+            "op": self.op,
+            "value": _jsonable(self.value),
+            "unit": self.unit,
+            "cell": self.cells.get("name"),
+            "row": None if self.row is None else self.row + 1,
+        }
+
+
+class Task(Located):
+    seq: int | str | None = None
+    name: str | None = None
+    content: str | None = None
+    source: str | None = None
+    amount: Decimal | None = None
+    indicators: list[Indicator] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict)
+    last_row: int | None = Field(default=None, description="0-based last sheet row of the task's block")
+
+    @property
+    def label(self) -> str:
+        return f"任务{self.seq}" if self.seq is not None else f"任务「{self.name or ''}」"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "name": self.name,
+            "content": self.content,
+            "source": self.source,
+            "amount": _num(self.amount),
+            "indicators": [i.to_json_dict() for i in self.indicators],
+            "cell": self.cells.get("name"),
+            "rows": None if self.row is None else [self.row + 1, (self.last_row or self.row) + 1],
+        }
+
+
+class Budget(Located):
+    basic: Decimal | None = None
+    project: Decimal | None = None
+    fiscal: Decimal | None = None
+    other: Decimal | None = None
+    total: Decimal | None = Field(default=None, description="部门预算支出合计, where the form has one")
+    income_total: Decimal | None = Field(default=None, description="收入合计, where the form has one")
+    raw: dict[str, Any] = Field(default_factory=dict)
+    formulas: dict[str, str] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out = {k: _num(getattr(self, k)) for k in ("basic", "project", "fiscal", "other")}
+        if self.total is not None:
+            out["total"] = _num(self.total)
+        if self.income_total is not None:
+            out["income_total"] = _num(self.income_total)
+        return out
+
+
+class TableLayout(BaseModel):
+    """Where the task table's columns are (0-based), found by their labels."""
+
+    header_row: int
+    first_data_row: int
+    columns: dict[str, int]
+
+
+class Form(Located):
+    title: str | None = None
+    year: int | None = None
+    department: str | None = None
+    supervisor: str | None = None
+    staff_count: int | None = None
+    subunit_count: int | None = None
+    budget: Budget = Field(default_factory=Budget)
+    overall_goal: str | None = None
+    tasks: list[Task] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict)
+    layout: TableLayout | None = None
+    source: str | None = None
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(len(t.indicators) for t in self.tasks)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "supervisor": self.supervisor,
+            "year": self.year,
+            "staff_count": self.staff_count,
+            "subunit_count": self.subunit_count,
+            "budget": self.budget.to_json_dict(),
+            "overall_goal": self.overall_goal,
+            "tasks": [t.to_json_dict() for t in self.tasks],
+            "title": self.title,
+            "sheet": self.sheet,
+            "source": self.source,
+            "cells": dict(self.cells),
+        }

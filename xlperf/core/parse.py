@@ -1,0 +1,182 @@
+"""Grid -> :class:`~xlperf.core.model.Form`.
+
+Lenient by design: everything that can be read is read, and what is wrong is left for the rules to
+report with its cell. Only a sheet that is not a form at all raises :class:`NotAFormError`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from .formula import cell_number
+from .grid import Grid, a1
+from .layout import find_header_fields, find_table, find_title, is_label
+from .model import Budget, Form, Indicator, Task, TableLayout
+from .text import clean, label_key, normalize_op, split_value, to_decimal, to_int
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "备注", "说明:")
+_TOTAL_KEYS = {"合计", "总计", "小计"}
+
+
+def _text(v: Any) -> str | None:
+    """Cell text as the clerk typed it, trimmed (numbers in their shortest form). Never NFKC'd:
+    the model keeps the user's characters; comparisons normalise on their own."""
+    if v is None:
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return clean(v)
+    s = str(v).strip()
+    return s or None
+
+
+def _core(v: Any) -> bool | None:
+    s = label_key(v)
+    if s in ("是", "Y", "y", "√", "核心", "TRUE", "True"):
+        return True
+    if s in ("否", "N", "n", "×", "非核心", "FALSE", "False"):
+        return False
+    return None
+
+
+def parse_grid(grid: Grid) -> Form:
+    """Parse one sheet into a Form. Raises NotAFormError when the table header is not there."""
+    layout = find_table(grid)
+    form = Form(sheet=grid.sheet, source=grid.source, layout=layout)
+    _parse_header(grid, form, layout)
+    form.tasks = _parse_tasks(grid, layout)
+    return form
+
+
+def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
+    found = find_header_fields(grid, layout.header_row)
+    title = find_title(grid, layout.header_row)
+    if title:
+        r, c, text = title
+        form.title = text
+        form.cells["title"] = a1(r, c)
+        m = _YEAR_RE.search(text)
+        if m:
+            form.year = int(m.group(1))
+    budget = Budget(sheet=grid.sheet)
+    for field, f in found.items():
+        if f.value_row is None or f.value_col is None:
+            continue
+        ref = a1(f.value_row, f.value_col)
+        raw = grid.get(f.value_row, f.value_col)
+        formula = grid.formulas.get((f.value_row, f.value_col))
+        if field in ("basic", "project", "fiscal", "other", "total", "income_total"):
+            budget.cells[field] = ref
+            budget.cells[field + "_label"] = a1(f.label_row, f.label_col)
+            budget.raw[field] = raw
+            if formula:
+                budget.formulas[field] = formula
+            setattr(budget, field, cell_number(grid, f.value_row, f.value_col))
+            if formula is None and raw is not None and to_decimal(raw) is None:
+                setattr(budget, field, None)
+            continue
+        form.cells[field] = ref
+        form.raw[field] = raw
+        if field in ("staff_count", "subunit_count"):
+            setattr(form, field, to_int(raw))
+        else:
+            setattr(form, field, _text(raw))
+    if form.year is None:
+        for v in grid.values.values():
+            if isinstance(v, str) and (m := _YEAR_RE.search(v)) and len(v) < 60:
+                form.year = int(m.group(1))
+                break
+    form.budget = budget
+
+
+def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
+    cols = layout.columns
+    tasks: list[Task] = []
+    task: Task | None = None
+    merged_cols = {}
+    for m in grid.merges:
+        for c in range(m.c0, m.c1 + 1):
+            merged_cols.setdefault(c, []).append(m)
+    no_merge_info = not grid.merges
+    last_row = grid.nrows
+    prev: Indicator | None = None
+    for r in range(layout.first_data_row, last_row):
+        row = {f: grid.get(r, c) for f, c in cols.items()}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
+            continue
+        first = label_key(row.get("seq")) or label_key(row.get("name"))
+        if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
+            break
+        if is_label(row.get("level1")) and is_label(row.get("indicator")):
+            continue  # a repeated header row (page break copy)
+        starts = row.get("seq") not in (None, "") or row.get("name") not in (None, "")
+        if starts or task is None:
+            task = Task(sheet=grid.sheet, row=r, last_row=r)
+            seq = row.get("seq")
+            task.seq = to_int(seq) if to_int(seq) is not None else _text(seq)
+            task.name = _text(row.get("name"))
+            task.content = _text(row.get("content"))
+            task.source = _text(row.get("source"))
+            task.raw = {k: row.get(k) for k in ("seq", "name", "content", "source", "amount")}
+            for f in ("seq", "name", "content", "source", "amount"):
+                if f in cols:
+                    task.cells[f] = a1(r, cols[f])
+            if "amount" in cols:
+                task.amount = cell_number(grid, r, cols["amount"])
+                if (r, cols["amount"]) not in grid.formulas and to_decimal(row.get("amount")) is None:
+                    task.amount = None
+            tasks.append(task)
+            prev = None
+        task.last_row = r
+        ind_fields = ("level1", "level2", "indicator", "core", "op", "value", "unit")
+        if all(row.get(f) in (None, "") for f in ind_fields if f in cols):
+            continue
+        ind = _parse_indicator(grid, r, row, cols)
+        if prev is not None:
+            for f in ("level1", "level2"):
+                if getattr(ind, f) is None and f in cols:
+                    c = cols[f]
+                    covered = no_merge_info or any(m.contains(r, c) for m in merged_cols.get(c, ()))
+                    if covered and getattr(prev, f) is not None:
+                        setattr(ind, f, getattr(prev, f))
+                        ind.inherited.append(f)
+        task.indicators.append(ind)
+        prev = ind
+    return tasks
+
+
+def _parse_indicator(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int]) -> Indicator:
+    ind = Indicator(sheet=grid.sheet, row=r)
+    for f in ("level1", "level2", "indicator", "core", "op", "value", "unit"):
+        if f in cols:
+            ind.cells["name" if f == "indicator" else f] = a1(r, cols[f])
+            ind.raw["name" if f == "indicator" else f] = row.get(f)
+    ind.level1 = _text(row.get("level1"))
+    ind.level2 = _text(row.get("level2"))
+    ind.name = _text(row.get("indicator"))
+    ind.core = _core(row.get("core"))
+    op = normalize_op(row.get("op"))
+    if op in ("定量",):
+        op = None
+    raw_value = row.get("value")
+    if "value" in cols and (r, cols["value"]) in grid.formulas:
+        raw_value = cell_number(grid, r, cols["value"])
+    inline_op, number, unit, text = split_value(raw_value)
+    if inline_op and op is None:
+        op = inline_op
+        ind.op_inline = True
+    ind.op = op
+    unit_col = _text(row.get("unit"))
+    if number is not None:
+        ind.value = number
+        ind.unit = unit or unit_col
+    else:
+        ind.value = text or None
+        ind.unit = unit_col
+    return ind
+
+
+def amount_total(form: Form) -> Decimal:
+    return sum((t.amount or Decimal(0) for t in form.tasks), Decimal(0))

@@ -1,0 +1,195 @@
+"""Text normalisation shared by layout detection, parsing and the rules.
+
+Clerks type full-width characters (``１００％``, ``＞＝``), stray spaces and every spelling of a
+comparison symbol; everything that compares text goes through these helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+OPS = ("=", "≥", "≤", ">", "<", "定性")
+NUMERIC_OPS = ("=", "≥", "≤", ">", "<")
+
+# Variants, after NFKC (which already maps ＞ ＜ ＝ to > < =), with spaces removed.
+_OP_VARIANTS: dict[str, str] = {
+    "=": "=",
+    "==": "=",
+    "等于": "=",
+    "≥": "≥",
+    ">=": "≥",
+    "=>": "≥",
+    "≧": "≥",
+    "⩾": "≥",
+    "大于等于": "≥",
+    "大于或等于": "≥",
+    "不低于": "≥",
+    "不少于": "≥",
+    "≤": "≤",
+    "<=": "≤",
+    "=<": "≤",
+    "≦": "≤",
+    "⩽": "≤",
+    "小于等于": "≤",
+    "小于或等于": "≤",
+    "不高于": "≤",
+    "不超过": "≤",
+    "不多于": "≤",
+    ">": ">",
+    "大于": ">",
+    "高于": ">",
+    "<": "<",
+    "小于": "<",
+    "低于": "<",
+    "定性": "定性",
+}
+
+_WS_RE = re.compile(r"\s+")
+_BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_INLINE_OP_RE = re.compile(r"^(>=|<=|=>|=<|==|≥|≤|≧|≦|⩾|⩽|>|<|=)")
+_NUMBER_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
+
+
+def nfkc(text: str) -> str:
+    """Full-width to half-width and compatibility forms folded (``１００％`` -> ``100%``)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean(value: Any) -> str:
+    """A cell value as trimmed text with full-width folded; None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value)
+    return nfkc(str(value)).strip()
+
+
+def squash(value: Any) -> str:
+    """``clean`` with every whitespace character removed (for comparisons of names and labels)."""
+    return _WS_RE.sub("", clean(value))
+
+
+def label_key(value: Any) -> str:
+    """Key for matching a label: no spaces, no bracketed parts, no leading ``*``, no trailing colon.
+
+    ``预算金额（万元）``, ``预算金额(万元)`` and `` 预算金额 `` all give ``预算金额``;
+    ``部门(单位)名称`` gives ``部门名称``.
+    """
+    s = squash(value)
+    s = _BRACKETS_RE.sub("", s)
+    return s.lstrip("*").rstrip(":").strip()
+
+
+def format_number(x: float | int | Decimal) -> str:
+    """Shortest faithful text of a number: 73.1 -> '73.1', 128.0 -> '128'."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        return repr(x)
+    if isinstance(x, Decimal):
+        s = format(x.normalize(), "f")
+        return s
+    return str(x)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A number cell or numeric text (``'1,359.10'``, ``'１３５９．１'``) as Decimal; otherwise None.
+
+    Floats go through their shortest repr so 73.1 stays 73.1 and never 73.09999999999999.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        if value.is_integer() and abs(value) < 1e15:
+            return Decimal(int(value))
+        return Decimal(repr(value))
+    s = squash(value).replace(",", "")
+    if s.endswith("万元"):
+        s = s[:-2]
+    if not s:
+        return None
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def to_int(value: Any) -> int | None:
+    d = to_decimal(value)
+    if d is None or d != d.to_integral_value():
+        return None
+    return int(d)
+
+
+def normalize_op(value: Any) -> str | None:
+    """Comparison symbol in canonical form (``= ≥ ≤ > < 定性``), None when empty, or the cleaned text
+    unchanged when it is not a known variant (the validator reports it)."""
+    s = squash(value)
+    if not s:
+        return None
+    return _OP_VARIANTS.get(s, s)
+
+
+def is_known_op(op: str | None) -> bool:
+    return op in OPS
+
+
+def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
+    """Split a 年度指标值 cell into (inline op, number, unit, text).
+
+    ``'≥74人'`` -> ('≥', 74, '人', ...); ``'25万元'`` -> (None, 25, '万元', ...);
+    ``'100%'`` -> (None, 100, '%', ...); ``'逐步提高'`` -> (None, None, None, '逐步提高');
+    a numeric cell 300.0 -> (None, 300, None, '300').
+    """
+    if value is None:
+        return None, None, None, ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        d = to_decimal(value)
+        return None, d, None, format_number(value) if d is not None else clean(value)
+    text = clean(value)
+    s = _WS_RE.sub("", text)
+    op = None
+    m = _INLINE_OP_RE.match(s)
+    if m:
+        op = _OP_VARIANTS.get(m.group(1), m.group(1))
+        s = s[m.end():]
+    else:
+        for word in ("大于等于", "小于等于", "不低于", "不少于", "不高于", "不超过", "不多于", "大于", "小于", "高于", "低于", "等于"):
+            if s.startswith(word) and _NUMBER_RE.match(s[len(word):]):
+                op = _OP_VARIANTS[word]
+                s = s[len(word):]
+                break
+    n = _NUMBER_RE.match(s)
+    if n:
+        num_text = n.group(1).replace(",", "")
+        try:
+            number = Decimal(num_text)
+        except InvalidOperation:  # pragma: no cover - regex guarantees a number
+            number = None
+        unit = s[n.end():] or None
+        return op, number, unit, text
+    return op, None, None, text
+
+
+def has_stray_chars(value: Any) -> bool:
+    """True when a text cell has leading/trailing/inner whitespace or full-width characters."""
+    if not isinstance(value, str) or not value:
+        return False
+    if value != value.strip() or re.search(r"\s", value.strip()):
+        return True
+    return nfkc(value) != value

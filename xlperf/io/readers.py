@@ -1,0 +1,278 @@
+"""Readers into :class:`~xlperf.core.grid.Grid`.
+
+* ``fast`` (default): python-calamine for values and merges (``.xlsx .xlsm .xls .xlsb .ods``), plus a
+  regex scan of the sheet XML for formulas, so totals without a cached result can be recomputed;
+* ``openpyxl``: the workbook object the file adapters edit; formulas and values both reachable;
+* pasted text: tab-separated, as copied out of Excel.
+
+Every path goes through :mod:`xlperf.io.safety` first.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.grid import Grid, MergedRange, parse_a1
+from ..errors import (
+    EncryptedFileError,
+    NotAFormError,
+    UnreadableFileError,
+    UnsafeFileError,
+    UnsupportedFormatError,
+    XlperfError,
+)
+from . import safety
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..core.model import Form
+
+TEXT_EXTS = (".txt", ".tsv", ".csv", ".tab")
+ZIP_EXTS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".ods")
+
+_SHEET_RE = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL_RE = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)><f(?:\s[^>]*)?>([^<]+)</f>')
+
+
+def read_text(source: str | Path, *, sheet: str = "粘贴文本") -> Grid:
+    """Tab-separated text (Excel's clipboard format) into a Grid.
+
+    Lines starting with ``# `` are comments (notes in the bundled examples); cells quoted by Excel
+    (those holding newlines or tabs) are unquoted.
+    """
+    if isinstance(source, Path):
+        data = source.read_bytes()
+        if len(data) > safety.MAX_TEXT_BYTES:
+            raise UnsafeFileError("文本文件过大，拒绝处理", path=str(source))
+        text = _decode(data, source)
+        src = str(source)
+    else:
+        text, src = source, None
+    lines = [ln for ln in text.splitlines() if not re.match(r"^#\s", ln)]
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quotechar='"'))
+    cleaned = [[_text_cell(v) for v in row] for row in rows]
+    return Grid.from_rows(cleaned, sheet=sheet, source=src)
+
+
+def _text_cell(v: str) -> Any:
+    v = v.strip("\r")
+    return v if v.strip() else None
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFileError("不是文本文件，也不是可识别的工作簿（文件可能已损坏）", path=str(path))
+    for enc in ("utf-8-sig", "utf-16", "gb18030"):
+        try:
+            if enc == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                continue
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFileError("无法识别文本文件的编码（请另存为 UTF-8）", path=str(path))
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> part name inside the zip, from workbook.xml and its relationships."""
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for m in _REL_RE.finditer(rels):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        t = target.decode()
+        targets[rid.decode()] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    out = {}
+    for m in _SHEET_RE.finditer(wb):
+        name, rid = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
+        if rid.decode() in targets:
+            out[html.unescape(name.decode("utf-8"))] = targets[rid.decode()]
+    return out
+
+
+def _formulas(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    try:
+        data = zf.read(part)
+    except KeyError:
+        return {}
+    if b"</f>" not in data:
+        return {}
+    return {
+        parse_a1(m.group(1).decode()): "=" + html.unescape(m.group(2).decode("utf-8"))
+        for m in _FORMULA_RE.finditer(data)
+    }
+
+
+def _open_calamine(path: Path, password: str | None):
+    import python_calamine as pc
+
+    kind = safety.sniff(path)
+    safety.check_extension(path)
+    zf = None
+    if kind == "zip":
+        zf = safety.check_zip(path)
+        if path.suffix.lower() not in (".ods",) and "xl/workbook.xml" not in zf.namelist():
+            if "content.xml" in zf.namelist():
+                pass  # an .ods under another name
+            else:
+                raise UnreadableFileError("不是 Excel 工作簿（压缩包中没有 xl/workbook.xml）", path=str(path))
+    elif kind == "ole":
+        try:
+            safety.check_ole(path)
+        except EncryptedFileError:
+            if not password:
+                raise
+            return _decrypt(path, password), None
+    elif kind == "text":
+        return None, None
+    try:
+        return pc.CalamineWorkbook.from_path(str(path)), zf
+    except Exception as exc:
+        raise _calamine_error(exc, path) from exc
+
+
+def _decrypt(path: Path, password: str):
+    try:
+        import msoffcrypto
+    except ImportError as exc:
+        raise EncryptedFileError("文件已加密；解密需要安装 msoffcrypto-tool（pip install xlperf[crypto]）", path=str(path)) from exc
+    import python_calamine as pc
+
+    out = io.BytesIO()
+    try:
+        with path.open("rb") as fh:
+            office = msoffcrypto.OfficeFile(fh)
+            office.load_key(password=password)
+            office.decrypt(out)
+    except Exception as exc:
+        raise EncryptedFileError("文件已加密，密码不正确或无法解密", path=str(path)) from exc
+    out.seek(0)
+    return pc.CalamineWorkbook.from_filelike(out)
+
+
+def _calamine_error(exc: Exception, path: Path) -> XlperfError:
+    name = type(exc).__name__
+    if name == "PasswordError":
+        return EncryptedFileError("文件已加密（有打开密码），请去掉密码后再处理，或使用 --password", path=str(path))
+    return UnreadableFileError(f"文件已损坏或格式无法识别（{name}）", path=str(path))
+
+
+def read_grids(path: str | Path, *, sheet: str | None = None, password: str | None = None) -> list[Grid]:
+    """Every (or the named) sheet of a workbook or text file, as Grids, with the fast reader."""
+    path = Path(path)
+    wb, zf = _open_calamine(path, password)
+    if wb is None:
+        if path.suffix.lower() in ZIP_EXTS + (".xls", ".xlsb"):
+            raise UnreadableFileError(f"扩展名是 {path.suffix}，但内容不是工作簿（可能是改了扩展名的文本文件）", path=str(path))
+        return [read_text(path)]
+    try:
+        names = wb.sheet_names
+        if sheet is not None and sheet not in names:
+            raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
+        parts = _sheet_paths(zf) if zf is not None else {}
+        grids = []
+        for name in [sheet] if sheet is not None else names:
+            try:
+                sh = wb.get_sheet_by_name(name)
+                rows = sh.to_python(skip_empty_area=False) if sh.height else []
+                merges = [MergedRange(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
+            except Exception as exc:
+                raise _calamine_error(exc, path) from exc
+            formulas = _formulas(zf, parts[name]) if zf is not None and name in parts else {}
+            grids.append(Grid.from_rows(rows, sheet=name, merges=merges, formulas=formulas, source=str(path)))
+        return grids
+    finally:
+        wb.close()
+        if zf is not None:
+            zf.close()
+
+
+def grid_from_worksheet(ws: Worksheet, *, source: str | None = None) -> Grid:
+    """An openpyxl worksheet (loaded with formulas, not data_only) as a Grid.
+
+    Percent-formatted numbers become ``'95%'`` text, as the clerk sees them.
+    """
+    values: dict[tuple[int, int], Any] = {}
+    formulas: dict[tuple[int, int], str] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            v = cell.value
+            if v is None or v == "":
+                continue
+            key = (cell.row - 1, cell.column - 1)
+            if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and cell.data_type == "f"):
+                formulas[key] = str(v) if not hasattr(v, "text") else str(v.text)
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
+                from ..core.text import format_number
+
+                v = format_number(round(v * 100, 10)) + "%"
+            values[key] = v
+    merges = [
+        MergedRange(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges
+    ]
+    return Grid(sheet=ws.title, values=values, formulas=formulas, merges=merges, source=source)
+
+
+def open_workbook(path: str | Path, *, keep_vba: bool = False):
+    """openpyxl workbook after the safety checks; xlperf errors for everything that goes wrong."""
+    import openpyxl
+
+    path = Path(path)
+    kind = safety.sniff(path)
+    safety.check_extension(path)
+    if kind == "ole":
+        safety.check_ole(path)
+        raise UnsupportedFormatError("旧版 .xls 文件只能读取，不能直接修改；请在 Excel 中另存为 .xlsx", path=str(path))
+    if kind != "zip":
+        raise UnreadableFileError("不是 xlsx 工作簿（可能是改了扩展名的文本文件）", path=str(path))
+    if path.suffix.lower() == ".ods":
+        raise UnsupportedFormatError(".ods 文件只能读取，不能直接修改；请另存为 .xlsx", path=str(path))
+    safety.check_zip(path).close()
+    try:
+        return openpyxl.load_workbook(path, keep_vba=keep_vba, rich_text=False)
+    except XlperfError:
+        raise
+    except Exception as exc:
+        raise UnreadableFileError(f"文件已损坏或无法读取（{type(exc).__name__}）", path=str(path)) from exc
+
+
+def iter_forms(grids: list[Grid]) -> Iterator[tuple[Grid, Form | NotAFormError]]:
+    from ..core.parse import parse_grid
+
+    for g in grids:
+        try:
+            yield g, parse_grid(g)
+        except NotAFormError as exc:
+            yield g, exc
+
+
+def load_form(path: str | Path, *, sheet: str | None = None, password: str | None = None) -> Form:
+    """The form on the named sheet, or on the first sheet that holds one."""
+    grids = read_grids(path, sheet=sheet, password=password)
+    first_error: NotAFormError | None = None
+    for _g, res in iter_forms(grids):
+        if isinstance(res, NotAFormError):
+            first_error = first_error or res
+            continue
+        return res
+    if first_error is None:
+        first_error = NotAFormError("工作簿中没有工作表")
+    first_error.path = str(path)
+    raise first_error
+
+
+def load_forms(path: str | Path, *, password: str | None = None) -> list[Form]:
+    """Every sheet that holds a form (a workbook may hold several departments)."""
+    return [res for _g, res in iter_forms(read_grids(path, password=password)) if not isinstance(res, NotAFormError)]
