@@ -13,7 +13,7 @@ from typing import Any
 from .formula import cell_number
 from .grid import Grid, a1
 from .layout import find_header_fields, find_table, find_title, is_label
-from .model import Budget, Form, Indicator, Task, TableLayout
+from .model import Budget, Form, Indicator, TableLayout, Task
 from .text import clean, label_key, normalize_op, split_value, to_decimal, to_int
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")

@@ -1,0 +1,242 @@
+"""openpyxl adapter: apply an edit list to a workbook and save it without losing the user's data.
+
+* text is written as text (``set_text``): a value starting with ``=`` never becomes a formula;
+* ``save_workbook`` writes to a temporary file and renames it over the target (atomic), takes a
+  timestamped backup before replacing an input in place, and refuses to rewrite in place a file
+  holding parts that openpyxl drops (ribbon, images, charts, form controls, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..core.edits import (
+    DeleteSheet,
+    Edit,
+    InsertRows,
+    Merge,
+    SetFill,
+    SetFormula,
+    SetNote,
+    SetValue,
+    Unmerge,
+    WriteTable,
+)
+from ..core.grid import a1
+from ..errors import WriteRefusedError
+
+# zip part prefixes openpyxl does not carry through a load/save round trip
+LOSSY_PARTS: dict[str, str] = {
+    "customUI/": "功能区（ribbon）定制",
+    "customUI14": "功能区（ribbon）定制",
+    "xl/media/": "图片",
+    "xl/charts/": "图表",
+    "xl/drawings/": "图形/图片",
+    "xl/ctrlProps/": "表单控件",
+    "xl/activeX/": "ActiveX 控件",
+    "xl/embeddings/": "嵌入对象",
+    "xl/slicers/": "切片器",
+    "xl/slicerCaches/": "切片器",
+    "xl/timelines/": "日程表",
+    "xl/pivotTables/": "数据透视表",
+    "xl/vbaProject.bin": "VBA 宏",
+}
+
+_X14_DV = re.compile(rb"<x14:dataValidation|<x14:conditionalFormatting|<x14:sparklineGroups")
+
+
+def lossy_parts(path: str | Path) -> list[str]:
+    """Chinese names of the parts of ``path`` that an openpyxl round trip would drop."""
+    found: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            for prefix, label in LOSSY_PARTS.items():
+                if any(n.startswith(prefix) for n in names) and label not in found:
+                    found.append(label)
+            for n in names:
+                if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"):
+                    with zf.open(n) as fh:
+                        if _X14_DV.search(fh.read()):
+                            found.append("扩展数据验证/条件格式（引用其他工作表的下拉列表等）")
+                            break
+    except (zipfile.BadZipFile, OSError):
+        return []
+    return found
+
+
+def set_text(cell: Any, value: Any) -> None:
+    """Assign a value; strings are always stored as text (``'=HYPERLINK(...)'`` stays text)."""
+    cell.value = value
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+
+
+def _sheet(wb: Any, default: Any, name: str | None) -> Any:
+    if name is None:
+        return default
+    if name in wb.sheetnames:
+        return wb[name]
+    return wb.create_sheet(name)
+
+
+def apply_edits(wb: Any, ws: Any, edits: Iterable[Edit]) -> None:
+    """Apply ``edits`` to openpyxl workbook ``wb``; ``ws`` is the form's sheet."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    for e in edits:
+        if isinstance(e, SetValue):
+            sh = _sheet(wb, ws, e.sheet)
+            cell = _writable(sh, e.row, e.col)
+            set_text(cell, e.value)
+            if e.number_format:
+                cell.number_format = e.number_format
+        elif isinstance(e, SetFormula):
+            sh = _sheet(wb, ws, e.sheet)
+            _writable(sh, e.row, e.col).value = e.formula
+        elif isinstance(e, InsertRows):
+            from .rows import insert_rows
+
+            insert_rows(wb, _sheet(wb, ws, e.sheet), e.row, e.count, style_from=e.style_from)
+        elif isinstance(e, Merge):
+            _sheet(wb, ws, e.sheet).merge_cells(f"{a1(e.r0, e.c0)}:{a1(e.r1, e.c1)}")
+        elif isinstance(e, Unmerge):
+            sh = _sheet(wb, ws, e.sheet)
+            ref = f"{a1(e.r0, e.c0)}:{a1(e.r1, e.c1)}"
+            if any(str(m) == ref for m in sh.merged_cells.ranges):
+                sh.unmerge_cells(ref)
+        elif isinstance(e, SetFill):
+            cell = _sheet(wb, ws, e.sheet).cell(e.row + 1, e.col + 1)
+            if e.color:
+                cell.fill = PatternFill(fill_type="solid", start_color=e.color, end_color=e.color)
+            else:
+                cell.fill = PatternFill(fill_type=None)
+        elif isinstance(e, SetNote):
+            cell = _sheet(wb, ws, e.sheet).cell(e.row + 1, e.col + 1)
+            if e.text:
+                c = Comment(e.text, e.author)
+                c.width, c.height = 300, 120
+                cell.comment = c
+            else:
+                cell.comment = None
+        elif isinstance(e, WriteTable):
+            write_table(wb, e)
+        elif isinstance(e, DeleteSheet):
+            if e.sheet in wb.sheetnames:
+                del wb[e.sheet]
+        else:  # pragma: no cover - a new edit type without an adapter is a bug
+            raise TypeError(f"no openpyxl adapter for {type(e).__name__}")
+
+
+def _writable(ws: Any, row: int, col: int) -> Any:
+    """The cell at (row, col); when it sits inside a merged block, its top-left cell."""
+    for m in ws.merged_cells.ranges:
+        if m.min_row <= row + 1 <= m.max_row and m.min_col <= col + 1 <= m.max_col:
+            return ws.cell(m.min_row, m.min_col)
+    return ws.cell(row + 1, col + 1)
+
+
+def write_table(wb: Any, e: WriteTable) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if e.sheet in wb.sheetnames:
+        del wb[e.sheet]
+    ws = wb.create_sheet(e.sheet)
+    if e.hidden:
+        ws.sheet_state = "hidden"
+    head_font = Font(bold=True, color="FFFFFF")
+    head_fill = PatternFill(fill_type="solid", start_color="4472C4", end_color="4472C4")
+    for c, h in enumerate(e.header, start=1):
+        cell = ws.cell(1, c)
+        set_text(cell, h)
+        cell.font, cell.fill = head_font, head_fill
+    link_font = Font(color="0563C1", underline="single")
+    for r, row in enumerate(e.rows, start=2):
+        for c, v in enumerate(row, start=1):
+            cell = ws.cell(r, c)
+            set_text(cell, v)
+            target = e.links.get((r - 2, c - 1))
+            if target:
+                cell.hyperlink = f"#{target}"
+                cell.font = link_font
+    if e.rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(e.header))}{len(e.rows) + 1}"
+    ws.freeze_panes = "A2"
+    for c, w in enumerate(e.widths or [], start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+
+
+def backup_path(path: Path) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def atomic_write(target: Path, write: Any) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file over ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suffix: str = ".xlperf") -> tuple[Path, bool]:
+    """Where a modifying command writes: ``-o OUT``, ``--in-place``, or ``NAME.xlperf.xlsx`` beside
+    the input. Returns (target, replaces_source)."""
+    if in_place and out is not None:
+        raise WriteRefusedError("--in-place 与 -o 不能同时使用")
+    if in_place:
+        return source, True
+    if out is not None:
+        target = Path(out)
+        if target.exists() and target.resolve() == source.resolve():
+            raise WriteRefusedError("输出文件与输入文件相同；要覆盖原文件请使用 --in-place（会先自动备份）")
+        return target, False
+    ext = source.suffix if source.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    return source.with_name(f"{source.stem}{suffix}{ext}"), False
+
+
+def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place: bool = False) -> Path | None:
+    """Save ``wb`` to ``target`` atomically. In place: refuse lossy files, back up first.
+
+    Returns the backup path when one was made.
+    """
+    backup = None
+    if source is not None:
+        lost = lossy_parts(source)
+        if lost and in_place:
+            raise WriteRefusedError(
+                "拒绝原位改写：该工作簿含有保存后会丢失的内容（" + "、".join(lost) + "）；请用 -o 另存为新文件", path=str(source)
+            )
+        if lost:
+            import sys
+
+            print(f"注意：{source} 中的 " + "、".join(lost) + " 不会保留在输出文件中", file=sys.stderr)
+    if in_place and source is not None:
+        backup = backup_path(source)
+        shutil.copy2(source, backup)
+    atomic_write(target, wb.save)
+    return backup
