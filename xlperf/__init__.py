@@ -17,6 +17,13 @@ _LAZY = {
     "Indicator": ("xlperf.core.model", "Indicator"),
     "Grid": ("xlperf.core.grid", "Grid"),
     "XlperfError": ("xlperf.errors", "XlperfError"),
+    "validate": ("xlperf.validation", "validate"),
+    "Report": ("xlperf.core.issues", "Report"),
+    "autosum": ("xlperf.editing", "autosum"),
+    "detect_task_types": ("xlperf.editing", "detect_task_types"),
+    "insert_indicators": ("xlperf.editing", "insert_indicators"),
+    "consolidate": ("xlperf.consolidation", "consolidate"),
+    "Consolidation": ("xlperf.consolidation", "Consolidation"),
 }
 
 
