@@ -7,11 +7,11 @@ from pathlib import Path
 from .core.model import Form
 
 
-def parse(path: str | Path, *, sheet: str | None = None, password: str | None = None) -> Form:
+def parse(path: str | Path, *, sheet: str | None = None, password: str | None = None, engine: str = "fast") -> Form:
     """Read the form from a workbook (``.xlsx .xlsm .xls .ods``) or a tab-separated text file."""
     from .io.readers import load_form
 
-    return load_form(path, sheet=sheet, password=password)
+    return load_form(path, sheet=sheet, password=password, engine=engine)
 
 
 def parse_text(text: str) -> Form:

@@ -12,13 +12,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sheet", help="工作表名称（默认：第一个绩效目标表）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--password", help="加密工作簿的打开密码")
+    p.add_argument("--engine", choices=("fast", "openpyxl"), default="fast",
+                   help="读取方式：fast（python-calamine，默认）或 openpyxl（xlsx/xlsm）")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..io.readers import load_form
 
-    form = load_form(args.file, sheet=args.sheet, password=args.password)
+    form = load_form(args.file, sheet=args.sheet, password=args.password, engine=args.engine)
     if args.json:
         print(json.dumps(form.to_json_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 _COL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
     """0-based column index -> letters (0 -> A, 25 -> Z, 26 -> AA)."""
     col += 1

@@ -85,30 +85,20 @@ def _label_index(grid: Grid, limit_row: int | None) -> dict[str, list[tuple[int,
 
 def find_table(grid: Grid) -> TableLayout:
     """Locate the task table header: the row holding 一级指标 plus up to two rows above it."""
-    anchor = None
-    for (r, c), v in sorted(grid.values.items()):
-        if isinstance(v, str) and label_key(v) == "一级指标":
-            anchor = (r, c)
-            break
-    if anchor is None:
+    anchors = [(r, c) for (r, c), v in grid.values.items() if isinstance(v, str) and label_key(v) == "一级指标"]
+    if not anchors:
         raise NotAFormError("不是绩效目标表：未找到任务绩效指标表头（一级指标）")
-    ar = anchor[0]
+    ar = min(anchors)[0]
     rows = range(max(0, ar - 2), ar + 1)
+    cells = [(r, c, label_key(v)) for (r, c), v in grid.values.items() if r in rows and isinstance(v, str)]
     columns: dict[str, int] = {}
     header_rows: list[int] = [ar]
     for field, keys in TABLE_LABELS.items():
-        best: tuple[int, int, int] | None = None
-        for r in rows:
-            for (rr, c), v in grid.values.items():
-                if rr != r or not isinstance(v, str):
-                    continue
-                if label_key(v) in keys:
-                    cand = (keys.index(label_key(v)), c, rr)
-                    if best is None or cand < best:
-                        best = cand
-        if best is not None:
-            columns[field] = best[1]
-            header_rows.append(best[2])
+        hits = [(keys.index(key), c, r) for r, c, key in cells if key in keys]
+        if hits:
+            _, col, row = min(hits)
+            columns[field] = col
+            header_rows.append(row)
     missing = [TABLE_LABEL_NAMES[f] for f in REQUIRED_TABLE if f not in columns]
     if missing:
         raise NotAFormError("不是绩效目标表：任务表头缺少 " + "、".join(missing))

@@ -93,17 +93,20 @@ def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
 
 def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     cols = layout.columns
-    tasks: list[Task] = []
-    task: Task | None = None
-    merged_cols = {}
+    sheet = grid.sheet
+    blocks: list[dict[str, Any]] = []
+    block: dict[str, Any] | None = None
+    merged_cols: dict[int, list[Any]] = {}
     for m in grid.merges:
         for c in range(m.c0, m.c1 + 1):
             merged_cols.setdefault(c, []).append(m)
     no_merge_info = not grid.merges
-    last_row = grid.nrows
-    prev: Indicator | None = None
-    for r in range(layout.first_data_row, last_row):
-        row = {f: grid.get(r, c) for f, c in cols.items()}
+    ind_fields = [f for f in ("level1", "level2", "indicator", "core", "op", "value", "unit") if f in cols]
+    task_fields = [f for f in ("seq", "name", "content", "source", "amount") if f in cols]
+    prev: dict[str, Any] | None = None
+    get = grid.values.get
+    for r in range(layout.first_data_row, grid.nrows):
+        row = {f: get((r, c)) for f, c in cols.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
             continue
         first = label_key(row.get("seq")) or label_key(row.get("name"))
@@ -112,70 +115,73 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         if is_label(row.get("level1")) and is_label(row.get("indicator")):
             continue  # a repeated header row (page break copy)
         starts = row.get("seq") not in (None, "") or row.get("name") not in (None, "")
-        if starts or task is None:
-            task = Task(sheet=grid.sheet, row=r, last_row=r)
-            seq = row.get("seq")
-            task.seq = to_int(seq) if to_int(seq) is not None else _text(seq)
-            task.name = _text(row.get("name"))
-            task.content = _text(row.get("content"))
-            task.source = _text(row.get("source"))
-            task.raw = {k: row.get(k) for k in ("seq", "name", "content", "source", "amount")}
-            for f in ("seq", "name", "content", "source", "amount"):
-                if f in cols:
-                    task.cells[f] = a1(r, cols[f])
-            if "amount" in cols:
-                task.amount = cell_number(grid, r, cols["amount"])
-                if (r, cols["amount"]) not in grid.formulas and to_decimal(row.get("amount")) is None:
-                    task.amount = None
-            tasks.append(task)
+        if starts or block is None:
+            block = {"row": r, "values": row, "indicators": []}
+            blocks.append(block)
             prev = None
-        task.last_row = r
-        ind_fields = ("level1", "level2", "indicator", "core", "op", "value", "unit")
-        if all(row.get(f) in (None, "") for f in ind_fields if f in cols):
+        block["last_row"] = r
+        if all(row.get(f) in (None, "") for f in ind_fields):
             continue
-        ind = _parse_indicator(grid, r, row, cols)
+        ind = _indicator_fields(grid, r, row, cols)
         if prev is not None:
             for f in ("level1", "level2"):
-                if getattr(ind, f) is None and f in cols:
+                if ind[f] is None and f in cols:
                     c = cols[f]
                     covered = no_merge_info or any(m.contains(r, c) for m in merged_cols.get(c, ()))
-                    if covered and getattr(prev, f) is not None:
-                        setattr(ind, f, getattr(prev, f))
-                        ind.inherited.append(f)
-        task.indicators.append(ind)
+                    if covered and prev[f] is not None:
+                        ind[f] = prev[f]
+                        ind["inherited"].append(f)
+        block["indicators"].append(ind)
         prev = ind
+    tasks = []
+    for b in blocks:
+        r, row = b["row"], b["values"]
+        seq = row.get("seq")
+        amount = None
+        if "amount" in cols:
+            c = cols["amount"]
+            if (r, c) in grid.formulas or to_decimal(row.get("amount")) is not None:
+                amount = cell_number(grid, r, c)
+        tasks.append(Task.model_construct(
+            sheet=sheet, row=r, last_row=b["last_row"],
+            cells={f: a1(r, cols[f]) for f in task_fields},
+            seq=to_int(seq) if to_int(seq) is not None else _text(seq),
+            name=_text(row.get("name")), content=_text(row.get("content")), source=_text(row.get("source")),
+            amount=amount,
+            raw={k: row.get(k) for k in ("seq", "name", "content", "source", "amount")},
+            indicators=[Indicator.model_construct(**d) for d in b["indicators"]],
+        ))
     return tasks
 
 
-def _parse_indicator(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int]) -> Indicator:
-    ind = Indicator(sheet=grid.sheet, row=r)
+def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int]) -> dict[str, Any]:
+    cells, raw = {}, {}
     for f in ("level1", "level2", "indicator", "core", "op", "value", "unit"):
         if f in cols:
-            ind.cells["name" if f == "indicator" else f] = a1(r, cols[f])
-            ind.raw["name" if f == "indicator" else f] = row.get(f)
-    ind.level1 = _text(row.get("level1"))
-    ind.level2 = _text(row.get("level2"))
-    ind.name = _text(row.get("indicator"))
-    ind.core = _core(row.get("core"))
+            key = "name" if f == "indicator" else f
+            cells[key] = a1(r, cols[f])
+            raw[key] = row.get(f)
     op = normalize_op(row.get("op"))
-    if op in ("定量",):
+    if op == "定量":
         op = None
     raw_value = row.get("value")
     if "value" in cols and (r, cols["value"]) in grid.formulas:
         raw_value = cell_number(grid, r, cols["value"])
     inline_op, number, unit, text = split_value(raw_value)
+    op_inline = False
     if inline_op and op is None:
-        op = inline_op
-        ind.op_inline = True
-    ind.op = op
+        op, op_inline = inline_op, True
     unit_col = _text(row.get("unit"))
     if number is not None:
-        ind.value = number
-        ind.unit = unit or unit_col
+        value, unit = number, unit or unit_col
     else:
-        ind.value = text or None
-        ind.unit = unit_col
-    return ind
+        value, unit = text or None, unit_col
+    return {
+        "sheet": grid.sheet, "row": r, "cells": cells, "raw": raw, "inherited": [],
+        "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
+        "name": _text(row.get("indicator")), "core": _core(row.get("core")),
+        "op": op, "op_inline": op_inline, "value": value, "unit": unit,
+    }
 
 
 def amount_total(form: Form) -> Decimal:

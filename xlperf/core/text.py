@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 OPS = ("=", "≥", "≤", ">", "<", "定性")
@@ -74,6 +75,17 @@ def squash(value: Any) -> str:
 
 
 def label_key(value: Any) -> str:
+    if isinstance(value, str):
+        return _label_key_str(value)
+    return _label_key(value)
+
+
+@lru_cache(maxsize=8192)
+def _label_key_str(value: str) -> str:
+    return _label_key(value)
+
+
+def _label_key(value: Any) -> str:
     """Key for matching a label: no spaces, no bracketed parts, no leading ``*``, no trailing colon.
 
     ``预算金额（万元）``, ``预算金额(万元)`` and `` 预算金额 `` all give ``预算金额``;

@@ -40,7 +40,7 @@ ZIP_EXTS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".ods")
 
 _SHEET_RE = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _REL_RE = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
-_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)><f(?:\s[^>]*)?>([^<]+)</f>')
+_FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)>(?:<is>.*?</is>)?<f(?:\s[^>]*)?>([^<]+)</f>')
 
 
 def read_text(source: str | Path, *, sheet: str = "粘贴文本") -> Grid:
@@ -106,12 +106,15 @@ def _formulas(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
         data = zf.read(part)
     except KeyError:
         return {}
-    if b"</f>" not in data:
-        return {}
-    return {
-        parse_a1(m.group(1).decode()): "=" + html.unescape(m.group(2).decode("utf-8"))
-        for m in _FORMULA_RE.finditer(data)
-    }
+    out: dict[tuple[int, int], str] = {}
+    pos = data.find(b"<f")
+    while pos != -1:
+        start = data.rfind(b"<c ", 0, pos)
+        m = _FORMULA_RE.match(data, start) if start != -1 else None
+        if m:
+            out[parse_a1(m.group(1).decode())] = "=" + html.unescape(m.group(2).decode("utf-8"))
+        pos = data.find(b"<f", pos + 2)
+    return out
 
 
 def _open_calamine(path: Path, password: str | None):
@@ -168,9 +171,21 @@ def _calamine_error(exc: Exception, path: Path) -> XlperfError:
     return UnreadableFileError(f"文件已损坏或格式无法识别（{name}）", path=str(path))
 
 
-def read_grids(path: str | Path, *, sheet: str | None = None, password: str | None = None) -> list[Grid]:
-    """Every (or the named) sheet of a workbook or text file, as Grids, with the fast reader."""
+def read_grids(
+    path: str | Path, *, sheet: str | None = None, password: str | None = None, engine: str = "fast"
+) -> list[Grid]:
+    """Every (or the named) sheet of a workbook or text file, as Grids.
+
+    ``engine="fast"`` uses python-calamine (all formats); ``engine="openpyxl"`` loads ``.xlsx/.xlsm``
+    with openpyxl (formulas, number formats) and falls back to the fast reader for other formats.
+    """
     path = Path(path)
+    if engine == "openpyxl" and path.suffix.lower() in (".xlsx", ".xlsm") and not password:
+        wb = open_workbook(path)
+        names = wb.sheetnames
+        if sheet is not None and sheet not in names:
+            raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
+        return [grid_from_worksheet(wb[n], source=str(path)) for n in ([sheet] if sheet else names)]
     wb, zf = _open_calamine(path, password)
     if wb is None:
         if path.suffix.lower() in ZIP_EXTS + (".xls", ".xlsb"):
@@ -182,6 +197,11 @@ def read_grids(path: str | Path, *, sheet: str | None = None, password: str | No
             raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
         parts = _sheet_paths(zf) if zf is not None else {}
         grids = []
+        if sheet is None:
+            # hidden sheets hold lists and bookkeeping, never the form a clerk fills in
+            hidden = {m.name for m in wb.sheets_metadata if str(m.visible) != "SheetVisibleEnum.Visible"}
+            visible = [n for n in names if n not in hidden]
+            names = visible or names
         for name in [sheet] if sheet is not None else names:
             try:
                 sh = wb.get_sheet_by_name(name)
@@ -258,9 +278,11 @@ def iter_forms(grids: list[Grid]) -> Iterator[tuple[Grid, Form | NotAFormError]]
             yield g, exc
 
 
-def load_form(path: str | Path, *, sheet: str | None = None, password: str | None = None) -> Form:
+def load_form(
+    path: str | Path, *, sheet: str | None = None, password: str | None = None, engine: str = "fast"
+) -> Form:
     """The form on the named sheet, or on the first sheet that holds one."""
-    grids = read_grids(path, sheet=sheet, password=password)
+    grids = read_grids(path, sheet=sheet, password=password, engine=engine)
     first_error: NotAFormError | None = None
     for _g, res in iter_forms(grids):
         if isinstance(res, NotAFormError):

@@ -72,7 +72,9 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None) -> zipfile.Zip
             path=str(path),
         )
     for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")):
+        if info.filename.endswith((".xml", ".rels", ".vml")) and not info.filename.startswith(
+            ("xl/theme/", "xl/printerSettings/")
+        ):
             try:
                 with zf.open(info) as fh:
                     head = fh.read(4096)
