@@ -1,0 +1,693 @@
+"""A small streaming xlsx writer: sheet XML goes straight into the zip, row by row.
+
+Why: XlsxWriter spends ~10 s on a 125,000-row summary and its ``constant_memory`` mode drops merged
+data; this writer does the same job in about a second with flat memory (see
+``/work/shared/docs/reading-writing-notes.md``). It writes what the summary and the synthetic test
+workbooks need, nothing more:
+
+* worksheets streamed one at a time (``Workbook.add_sheet`` closes the previous one);
+* strings are **always text** (``'=HYPERLINK(...)'`` stays a string); formulas only through
+  :class:`Formula`; numbers, booleans, ``Decimal``; shared strings for short repeated text (bounded
+  table) and inline strings for the rest, so memory stays flat;
+* a styles part built from :meth:`Workbook.add_format` (bold, fill, border, wrap, alignment,
+  number formats such as ``#,##0.00``);
+* column widths, frozen panes, autofilter, merged ranges, ``fullCalcOnLoad`` so Excel/LibreOffice
+  recompute formulas (cached values are written too when the caller gives them);
+* native bar/column charts (``c:chartSpace`` / ``c:barChart``) in a drawing part.
+
+Characters XML cannot hold (control characters) are written with Excel's own ``_xHHHH_`` escape.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import numbers
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from ..core.grid import col_letter
+
+MAX_ROWS = 1_048_576
+MAX_COLS = 16_384
+
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_R = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_CT = "application/vnd.openxmlformats-officedocument."
+_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+_BAD_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)|[\ud800-\udfff]")
+_INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_BUILTIN_FMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
+_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def _bad(m: re.Match[str]) -> str:
+    ch = m.group()
+    if ch == "_":
+        return "_x005F_"
+    if "\ud800" <= ch <= "\udfff":
+        return "\ufffd"
+    return f"_x{ord(ch):04X}_"
+
+
+def xml_text(s: str) -> str:
+    """Escape text for element content (``& < >``) and Excel-escape characters XML cannot hold."""
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if _BAD_RE.search(s):
+        s = _BAD_RE.sub(_bad, s)
+    return s
+
+
+def xml_attr(s: str) -> str:
+    return xml_text(s).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+
+
+def _t(s: str) -> str:
+    """A ``<t>`` element; ``xml:space="preserve"`` where leading/trailing whitespace matters."""
+    e = xml_text(s)
+    if s[:1].isspace() or s[-1:].isspace():
+        return f'<t xml:space="preserve">{e}</t>'
+    return f"<t>{e}</t>"
+
+
+def _num(v: float | int | Decimal) -> str | None:
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        r = repr(float(v))
+        return r[:-2] if r.endswith(".0") else r
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            return None
+        return format(v, "f")
+    return str(v)
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as used in a reference: ``'部门汇总'`` (quotes doubled)."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def ref(sheet: str, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:
+    """Absolute reference from 0-based bounds: ``'图表'!$B$2:$B$31``."""
+    a = f"${col_letter(c0)}${r0 + 1}"
+    if r1 is None or c1 is None or (r1, c1) == (r0, c0):
+        return f"{quote_sheet(sheet)}!{a}"
+    return f"{quote_sheet(sheet)}!{a}:${col_letter(c1)}${r1 + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A formula cell: ``text`` without the leading ``=``; ``value`` the cached result, if known."""
+
+    text: str
+    value: float | int | Decimal | str | None = None
+
+
+# --------------------------------------------------------------------------------------------- charts
+@dataclass
+class Series:
+    """One data series: ``values``/``categories`` are references (see :func:`ref`); the caches are the
+    values as written, so a reader that does not recalculate still draws the chart."""
+
+    name: str
+    values: str
+    categories: str | None = None
+    name_ref: str | None = None
+    value_cache: list[float] | None = None
+    category_cache: list[str] | None = None
+    color: str | None = None
+
+
+@dataclass
+class BarChart:
+    title: str
+    series: list[Series] = field(default_factory=list)
+    horizontal: bool = False
+    stacked: bool = False
+    value_axis_title: str | None = None
+    category_axis_title: str | None = None
+    number_format: str = "General"
+    legend: bool | None = None  # default: shown when there is more than one series
+
+
+@dataclass
+class _Anchor:
+    chart: BarChart
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+
+
+def _rich(text: str, *, bold: bool = True, size: int | None = None) -> str:
+    sz = f' sz="{size}"' if size else ""
+    b = ' b="1"' if bold else ' b="0"'
+    return (
+        f'<c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr{b}{sz}/></a:pPr>'
+        f'<a:r><a:rPr lang="zh-CN"{b}{sz}/>{_at(text)}</a:r></a:p></c:rich></c:tx>'
+    )
+
+
+def _at(s: str) -> str:
+    return f"<a:t>{xml_text(s)}</a:t>"
+
+
+def _str_cache(values: list[str]) -> str:
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{xml_text(str(v))}</c:v></c:pt>' for i, v in enumerate(values))
+    return f'<c:strCache><c:ptCount val="{len(values)}"/>{pts}</c:strCache>'
+
+
+def _num_cache(values: list[float], fmt: str) -> str:
+    pts = "".join(
+        f'<c:pt idx="{i}"><c:v>{_num(v)}</c:v></c:pt>' for i, v in enumerate(values) if v is not None and _num(v)
+    )
+    return f"<c:numCache><c:formatCode>{xml_text(fmt)}</c:formatCode><c:ptCount val=\"{len(values)}\"/>{pts}</c:numCache>"
+
+
+def chart_xml(chart: BarChart, axis_base: int = 50010000) -> str:
+    ax_cat, ax_val = axis_base + 1, axis_base + 2
+    sers = []
+    for i, s in enumerate(chart.series):
+        tx = (
+            f"<c:tx><c:strRef><c:f>{xml_text(s.name_ref)}</c:f>{_str_cache([s.name])}</c:strRef></c:tx>"
+            if s.name_ref
+            else f"<c:tx><c:v>{xml_text(s.name)}</c:v></c:tx>"
+        )
+        sp = (
+            f'<c:spPr><a:solidFill><a:srgbClr val="{s.color}"/></a:solidFill></c:spPr>' if s.color else ""
+        )
+        cat = ""
+        if s.categories:
+            cache = _str_cache(s.category_cache) if s.category_cache is not None else ""
+            cat = f"<c:cat><c:strRef><c:f>{xml_text(s.categories)}</c:f>{cache}</c:strRef></c:cat>"
+        vcache = _num_cache(s.value_cache, chart.number_format) if s.value_cache is not None else ""
+        val = f"<c:val><c:numRef><c:f>{xml_text(s.values)}</c:f>{vcache}</c:numRef></c:val>"
+        sers.append(
+            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/>{tx}{sp}<c:invertIfNegative val="0"/>{cat}{val}</c:ser>'
+        )
+    grouping = "stacked" if chart.stacked else "clustered"
+    overlap = '<c:overlap val="100"/>' if chart.stacked else ""
+    bar_dir = "bar" if chart.horizontal else "col"
+    cat_pos, val_pos = ("l", "b") if chart.horizontal else ("b", "l")
+    # horizontal bars list the first category at the top
+    cat_orient = "maxMin" if chart.horizontal else "minMax"
+
+    def axis_title(t: str | None) -> str:
+        return f"<c:title>{_rich(t, bold=False, size=1000)}<c:overlay val=\"0\"/></c:title>" if t else ""
+
+    legend = chart.legend if chart.legend is not None else len(chart.series) > 1
+    legend_xml = '<c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>' if legend else ""
+    return (
+        f'{_XML_DECL}<c:chartSpace xmlns:c="{_NS_C}" xmlns:a="{_NS_A}" xmlns:r="{_NS_R}">'
+        '<c:lang val="zh-CN"/><c:roundedCorners val="0"/><c:chart>'
+        f'<c:title>{_rich(chart.title, size=1400)}<c:overlay val="0"/></c:title>'
+        '<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
+        f'<c:barChart><c:barDir val="{bar_dir}"/><c:grouping val="{grouping}"/><c:varyColors val="0"/>'
+        f'{"".join(sers)}<c:gapWidth val="60"/>{overlap}'
+        f'<c:axId val="{ax_cat}"/><c:axId val="{ax_val}"/></c:barChart>'
+        f'<c:catAx><c:axId val="{ax_cat}"/><c:scaling><c:orientation val="{cat_orient}"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{cat_pos}"/>{axis_title(chart.category_axis_title)}'
+        '<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="out"/>'
+        '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'<c:crossAx val="{ax_val}"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
+        '<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        f'<c:valAx><c:axId val="{ax_val}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{val_pos}"/><c:majorGridlines/>{axis_title(chart.value_axis_title)}'
+        f'<c:numFmt formatCode="{xml_attr(chart.number_format)}" sourceLinked="0"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'<c:crossAx val="{ax_cat}"/><c:crosses val="{"max" if chart.horizontal else "autoZero"}"/>'
+        '<c:crossBetween val="between"/></c:valAx></c:plotArea>'
+        f'{legend_xml}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+    )
+
+
+def drawing_xml(anchors: list[_Anchor], first_rid: int = 1) -> str:
+    parts = []
+    for i, a in enumerate(anchors):
+        parts.append(
+            '<xdr:twoCellAnchor editAs="oneCell">'
+            f"<xdr:from><xdr:col>{a.c0}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{a.r0}</xdr:row>"
+            "<xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f"<xdr:to><xdr:col>{a.c1}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{a.r1}</xdr:row>"
+            "<xdr:rowOff>0</xdr:rowOff></xdr:to>"
+            f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 2}" name="图表 {i + 1}"/>'
+            "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
+            '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+            f'<a:graphic><a:graphicData uri="{_NS_C}"><c:chart xmlns:c="{_NS_C}" xmlns:r="{_NS_R}" '
+            f'r:id="rId{first_rid + i}"/></a:graphicData></a:graphic></xdr:graphicFrame>'
+            "<xdr:clientData/></xdr:twoCellAnchor>"
+        )
+    return f'{_XML_DECL}<xdr:wsDr xmlns:xdr="{_NS_XDR}" xmlns:a="{_NS_A}">{"".join(parts)}</xdr:wsDr>'
+
+
+# --------------------------------------------------------------------------------------------- styles
+@dataclass(frozen=True)
+class _Fmt:
+    bold: bool = False
+    italic: bool = False
+    font_size: float | None = None
+    font_color: str | None = None
+    num_fmt: str | None = None
+    fill: str | None = None
+    border: bool = False
+    wrap: bool = False
+    halign: str | None = None
+    valign: str | None = None
+
+
+class _Styles:
+    def __init__(self, font_name: str) -> None:
+        self.font_name = font_name
+        self.xfs: list[_Fmt] = [_Fmt()]
+        self.index: dict[_Fmt, int] = {_Fmt(): 0}
+
+    def add(self, fmt: _Fmt) -> int:
+        if fmt not in self.index:
+            self.index[fmt] = len(self.xfs)
+            self.xfs.append(fmt)
+        return self.index[fmt]
+
+    def xml(self) -> str:
+        numfmts: dict[str, int] = {}
+        fonts: dict[tuple, int] = {(False, False, None, None): 0}
+        fills: dict[str | None, int] = {None: 0, "gray125": 1}
+        xf_xml = []
+        for f in self.xfs:
+            if f.num_fmt is None:
+                nid = 0
+            elif f.num_fmt in _BUILTIN_FMTS:
+                nid = _BUILTIN_FMTS[f.num_fmt]
+            else:
+                nid = numfmts.setdefault(f.num_fmt, 164 + len(numfmts))
+            fkey = (f.bold, f.italic, f.font_size, f.font_color)
+            fid = fonts.setdefault(fkey, len(fonts))
+            flid = fills.setdefault(f.fill, len(fills)) if f.fill else 0
+            bid = 1 if f.border else 0
+            align = ""
+            if f.wrap or f.halign or f.valign:
+                a = ""
+                if f.halign:
+                    a += f' horizontal="{f.halign}"'
+                if f.valign:
+                    a += f' vertical="{f.valign}"'
+                if f.wrap:
+                    a += ' wrapText="1"'
+                align = f"<alignment{a}/>"
+            applies = (
+                (' applyNumberFormat="1"' if nid else "")
+                + (' applyFont="1"' if fid else "")
+                + (' applyFill="1"' if flid else "")
+                + (' applyBorder="1"' if bid else "")
+                + (' applyAlignment="1"' if align else "")
+            )
+            xf_xml.append(
+                f'<xf numFmtId="{nid}" fontId="{fid}" fillId="{flid}" borderId="{bid}" xfId="0"{applies}'
+                + (f">{align}</xf>" if align else "/>")
+            )
+        nf = "".join(f'<numFmt numFmtId="{i}" formatCode="{xml_attr(c)}"/>' for c, i in numfmts.items())
+        font_xml = []
+        for bold, italic, size, color in fonts:
+            font_xml.append(
+                "<font>"
+                + ("<b/>" if bold else "")
+                + ("<i/>" if italic else "")
+                + f'<sz val="{size or 11}"/>'
+                + (f'<color rgb="FF{color}"/>' if color else "")
+                + f'<name val="{xml_attr(self.font_name)}"/><family val="2"/><charset val="134"/></font>'
+            )
+        fill_xml = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>']
+        for color in list(fills)[2:]:
+            fill_xml.append(
+                f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/><bgColor indexed="64"/></patternFill></fill>'
+            )
+        thin = "".join(f'<{s} style="thin"><color auto="1"/></{s}>' for s in ("left", "right", "top", "bottom"))
+        return (
+            f'{_XML_DECL}<styleSheet xmlns="{_NS_MAIN}">'
+            + (f'<numFmts count="{len(numfmts)}">{nf}</numFmts>' if numfmts else "")
+            + f'<fonts count="{len(font_xml)}">{"".join(font_xml)}</fonts>'
+            + f'<fills count="{len(fill_xml)}">{"".join(fill_xml)}</fills>'
+            + '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            + f"<border>{thin}<diagonal/></border></borders>"
+            + '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            + f'<cellXfs count="{len(xf_xml)}">{"".join(xf_xml)}</cellXfs>'
+            + '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            + '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium2" '
+            + 'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+        )
+
+
+# --------------------------------------------------------------------------------------------- sheets
+class Sheet:
+    """A worksheet being streamed. Obtain it from :meth:`Workbook.add_sheet`; write rows in order."""
+
+    def __init__(self, book: Workbook, index: int, name: str, stream: IO[bytes], *, widths: list[float] | None,
+                 freeze: tuple[int, int] | None, selected: bool, default_style: int = 0) -> None:
+        self.book = book
+        self.index = index
+        self.name = name
+        self._stream = stream
+        self._buf: list[str] = []
+        self._buffered = 0
+        self.rows = 0  # rows written so far (the next row is row ``rows``, 0-based)
+        self.ncols = 0
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.autofilter: tuple[int, int, int, int] | None = None
+        self.anchors: list[_Anchor] = []
+        self.closed = False
+        tab = ' tabSelected="1"' if selected else ""
+        head = [f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_R}"><sheetViews>',
+                f'<sheetView workbookViewId="0"{tab}>']
+        if freeze and (freeze[0] or freeze[1]):
+            fr, fc = freeze
+            top_left = f"{col_letter(fc)}{fr + 1}"
+            pane = "bottomRight" if fr and fc else ("bottomLeft" if fr else "topRight")
+            splits = (f' xSplit="{fc}"' if fc else "") + (f' ySplit="{fr}"' if fr else "")
+            head.append(f'<pane{splits} topLeftCell="{top_left}" activePane="{pane}" state="frozen"/>'
+                        f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
+        head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+        if widths:
+            cols = "".join(
+                f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
+                for i, w in enumerate(widths) if w
+            )
+            if cols:
+                head.append(f"<cols>{cols}</cols>")
+        head.append("<sheetData>")
+        self._write("".join(head))
+        self._letters = [col_letter(c) for c in range(64)]
+
+    # ----------------------------------------------------------------------------------------- cells
+    def _letter(self, c: int) -> str:
+        if c < len(self._letters):
+            return self._letters[c]
+        if c >= MAX_COLS:
+            raise ValueError("too many columns")
+        return col_letter(c)
+
+    def write_row(self, values: list[Any] | tuple[Any, ...], styles: int | list[int] | tuple[int, ...] | None = None,
+                  *, height: float | None = None) -> int:
+        """Write the next row; returns its 0-based index. ``styles``: one format for every cell or one per
+        column (format ids from :meth:`Workbook.add_format`). ``None`` and ``""`` cells are left empty."""
+        if self.closed:
+            raise ValueError(f"sheet {self.name!r} is closed")
+        r = self.rows
+        if r >= MAX_ROWS:
+            raise ValueError("worksheet row limit reached (1,048,576 rows)")
+        self.rows = r + 1
+        rn = str(r + 1)
+        per_col = styles is not None and not isinstance(styles, int)
+        one = styles if isinstance(styles, int) and styles else 0
+        out = [f'<row r="{rn}" ht="{height:g}" customHeight="1">' if height else f'<row r="{rn}">']
+        add = out.append
+        letters = self._letters
+        sst = self.book._sst
+        n = 0
+        for c, v in enumerate(values):
+            n = c
+            s = styles[c] if per_col and c < len(styles) else one  # type: ignore[index]
+            if v is None or v == "":
+                if s:
+                    add(f'<c r="{letters[c] if c < 64 else self._letter(c)}{rn}" s="{s}"/>')
+                continue
+            sa = f' s="{s}"' if s else ""
+            cref = (letters[c] if c < 64 else self._letter(c)) + rn
+            tv = type(v)
+            if tv is str:
+                idx = sst.get(v)
+                if idx is None:
+                    idx = self.book._share(v)
+                if idx is not None:
+                    add(f'<c r="{cref}"{sa} t="s"><v>{idx}</v></c>')
+                else:
+                    add(f'<c r="{cref}"{sa} t="inlineStr"><is>{_t(v)}</is></c>')
+            elif tv is float or tv is int:
+                if tv is float and not math.isfinite(v):
+                    continue
+                add(f'<c r="{cref}"{sa}><v>{_num(v)}</v></c>')
+            elif tv is bool:
+                add(f'<c r="{cref}"{sa} t="b"><v>{int(v)}</v></c>')
+            elif tv is Formula:
+                fv = v.value
+                if isinstance(fv, str):
+                    cached = ' t="str"'
+                    vx = f"<v>{xml_text(fv)}</v>"
+                elif fv is None or _num(fv) is None:
+                    cached, vx = "", ""
+                else:
+                    cached, vx = "", f"<v>{_num(fv)}</v>"
+                add(f'<c r="{cref}"{sa}{cached}><f>{xml_text(v.text.lstrip("="))}</f>{vx}</c>')
+            elif isinstance(v, (Decimal, numbers.Real)):
+                num = _num(v if isinstance(v, (Decimal, float)) else float(v) if not isinstance(v, numbers.Integral) else int(v))
+                if num is not None:
+                    add(f'<c r="{cref}"{sa}><v>{num}</v></c>')
+            elif isinstance(v, (_dt.datetime, _dt.date)):
+                d = v if isinstance(v, _dt.datetime) else _dt.datetime(v.year, v.month, v.day)
+                serial = (d.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+                add(f'<c r="{cref}"{sa}><v>{_num(serial)}</v></c>')
+            else:
+                add(f'<c r="{cref}"{sa} t="inlineStr"><is>{_t(str(v))}</is></c>')
+        if n + 1 > self.ncols:
+            self.ncols = n + 1
+        add("</row>")
+        self._buf.append("".join(out))
+        self._buffered += 1
+        if self._buffered >= 512:
+            self._flush()
+        return r
+
+    def write_rows(self, rows: Any, styles: int | list[int] | tuple[int, ...] | None = None) -> None:
+        for row in rows:
+            self.write_row(row, styles)
+
+    def skip_rows(self, n: int = 1) -> None:
+        self.rows += n
+
+    def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Merge the 0-based inclusive range (written when the sheet closes)."""
+        if (r0, c0) != (r1, c1):
+            self.merges.append((r0, c0, r1, c1))
+
+    def set_autofilter(self, r0: int, c0: int, r1: int, c1: int) -> None:
+        self.autofilter = (r0, c0, r1, c1)
+
+    def add_chart(self, chart: BarChart, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Place ``chart`` over the 0-based cell box (r0, c0) .. (r1, c1)."""
+        self.anchors.append(_Anchor(chart, r0, c0, r1, c1))
+
+    # ----------------------------------------------------------------------------------------- output
+    def _write(self, s: str) -> None:
+        self._stream.write(s.encode("utf-8"))
+
+    def _flush(self) -> None:
+        if self._buf:
+            self._write("".join(self._buf))
+            self._buf.clear()
+            self._buffered = 0
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self._flush()
+        tail = ["</sheetData>"]
+        if self.autofilter:
+            r0, c0, r1, c1 = self.autofilter
+            tail.append(f'<autoFilter ref="{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"/>')
+        if self.merges:
+            m = "".join(
+                f'<mergeCell ref="{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"/>'
+                for r0, c0, r1, c1 in self.merges
+            )
+            tail.append(f'<mergeCells count="{len(self.merges)}">{m}</mergeCells>')
+        tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+        if self.anchors:
+            tail.append('<drawing r:id="rId1"/>')
+        tail.append("</worksheet>")
+        self._write("".join(tail))
+        self._stream.close()
+        self.closed = True
+        self.book._sheet_closed(self)
+
+
+class Workbook:
+    """Stream an xlsx to ``target`` (a path or a binary file object).
+
+    ``max_shared`` bounds the shared-string table (strings longer than ``max_shared_len`` or beyond
+    the cap are written inline), so memory does not grow with the data.
+    """
+
+    def __init__(self, target: str | Path | IO[bytes], *, compresslevel: int = 1, font: str = "等线",
+                 max_shared: int = 100_000, max_shared_len: int = 80, application: str = "xlperf") -> None:
+        self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self._styles = _Styles(font)
+        self._sst: dict[str, int] = {}
+        self._sst_refs = 0
+        self.max_shared = max_shared
+        self.max_shared_len = max_shared_len
+        self.application = application
+        self._sheets: list[tuple[str, bool, int]] = []  # name, has_drawing, drawing number
+        self._current: Sheet | None = None
+        self._drawings: list[list[_Anchor]] = []
+        self._filters: list[tuple[int, str]] = []
+        self._closed = False
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._zip.close()
+
+    def add_format(self, *, bold: bool = False, italic: bool = False, font_size: float | None = None,
+                   font_color: str | None = None, num_fmt: str | None = None, fill: str | None = None,
+                   border: bool = False, wrap: bool = False, halign: str | None = None,
+                   valign: str | None = None) -> int:
+        """A cell format; returns its id for ``write_row(styles=...)``. Colours are ``RRGGBB``."""
+        return self._styles.add(_Fmt(bold, italic, font_size, font_color, num_fmt, fill, border, wrap, halign, valign))
+
+    def _share(self, s: str) -> int | None:
+        if len(s) > self.max_shared_len or len(self._sst) >= self.max_shared:
+            return None
+        idx = self._sst[s] = len(self._sst)
+        return idx
+
+    def add_sheet(self, name: str, *, widths: list[float] | None = None, freeze: tuple[int, int] | None = None,
+                  selected: bool | None = None) -> Sheet:
+        """Start the next worksheet (closing the current one). ``freeze=(rows, cols)`` frozen panes."""
+        if self._current is not None:
+            self._current.close()
+        if not name or len(name) > 31 or _INVALID_SHEET_CHARS.search(name) or name.startswith("'"):
+            raise ValueError(f"invalid sheet name: {name!r}")
+        if any(n.lower() == name.lower() for n, _, _ in self._sheets):
+            raise ValueError(f"duplicate sheet name: {name!r}")
+        index = len(self._sheets)
+        self._sheets.append((name, False, 0))
+        stream = self._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
+        sel = (index == 0) if selected is None else selected
+        self._current = Sheet(self, index, name, stream, widths=widths, freeze=freeze, selected=sel)
+        return self._current
+
+    def _sheet_closed(self, sheet: Sheet) -> None:
+        if sheet.autofilter:
+            r0, c0, r1, c1 = sheet.autofilter
+            self._filters.append((sheet.index, ref(sheet.name, r0, c0, r1, c1)))
+        if sheet.anchors:
+            self._drawings.append(sheet.anchors)
+            n = len(self._drawings)
+            self._sheets[sheet.index] = (sheet.name, True, n)
+            self._zip.writestr(
+                f"xl/worksheets/_rels/sheet{sheet.index + 1}.xml.rels",
+                _rels([("rId1", _REL + "drawing", f"../drawings/drawing{n}.xml")]),
+            )
+        if self._current is sheet:
+            self._current = None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        if self._current is not None:
+            self._current.close()
+        if not self._sheets:
+            self.add_sheet("Sheet1").close()
+        z = self._zip
+        overrides = [("/xl/workbook.xml", _CT + "spreadsheetml.sheet.main+xml"),
+                     ("/xl/styles.xml", _CT + "spreadsheetml.styles+xml"),
+                     ("/xl/sharedStrings.xml", _CT + "spreadsheetml.sharedStrings+xml"),
+                     ("/docProps/app.xml", _CT + "extended-properties+xml"),
+                     ("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml")]
+        for i in range(len(self._sheets)):
+            overrides.append((f"/xl/worksheets/sheet{i + 1}.xml", _CT + "spreadsheetml.worksheet+xml"))
+        chart_no = 0
+        for d, anchors in enumerate(self._drawings, start=1):
+            overrides.append((f"/xl/drawings/drawing{d}.xml", _CT + "drawing+xml"))
+            rels = []
+            for k, a in enumerate(anchors, start=1):
+                chart_no += 1
+                z.writestr(f"xl/charts/chart{chart_no}.xml", chart_xml(a.chart, 50010000 + chart_no * 10))
+                overrides.append((f"/xl/charts/chart{chart_no}.xml", _CT + "drawingml.chart+xml"))
+                rels.append((f"rId{k}", _REL + "chart", f"../charts/chart{chart_no}.xml"))
+            z.writestr(f"xl/drawings/drawing{d}.xml", drawing_xml(anchors))
+            z.writestr(f"xl/drawings/_rels/drawing{d}.xml.rels", _rels(rels))
+        # shared strings
+        with z.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(f'{_XML_DECL}<sst xmlns="{_NS_MAIN}" count="{len(self._sst)}" uniqueCount="{len(self._sst)}">'.encode())
+            buf = []
+            for s in self._sst:
+                buf.append(f"<si>{_t(s)}</si>")
+                if len(buf) >= 4096:
+                    fh.write("".join(buf).encode("utf-8"))
+                    buf.clear()
+            buf.append("</sst>")
+            fh.write("".join(buf).encode("utf-8"))
+        self._sst.clear()
+        z.writestr("xl/styles.xml", self._styles.xml())
+        sheets = "".join(
+            f'<sheet name="{xml_attr(n)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, (n, _, _) in enumerate(self._sheets)
+        )
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{xml_text(r)}</definedName>'
+            for i, r in self._filters
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'{_XML_DECL}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_R}"><workbookPr/>'
+            f'<bookViews><workbookView activeTab="0"/></bookViews><sheets>{sheets}</sheets>'
+            + (f"<definedNames>{names}</definedNames>" if names else "")
+            + '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>',
+        )
+        n = len(self._sheets)
+        wb_rels = [(f"rId{i + 1}", _REL + "worksheet", f"worksheets/sheet{i + 1}.xml") for i in range(n)]
+        wb_rels += [(f"rId{n + 1}", _REL + "styles", "styles.xml"), (f"rId{n + 2}", _REL + "sharedStrings", "sharedStrings.xml")]
+        z.writestr("xl/_rels/workbook.xml.rels", _rels(wb_rels))
+        z.writestr("_rels/.rels", _rels([
+            ("rId1", _REL + "officeDocument", "xl/workbook.xml"),
+            ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
+            ("rId3", _REL + "extended-properties", "docProps/app.xml"),
+        ]))
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        z.writestr(
+            "docProps/app.xml",
+            f'{_XML_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f"<Application>{xml_text(self.application)}</Application></Properties>",
+        )
+        z.writestr(
+            "docProps/core.xml",
+            f'{_XML_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:creator>{xml_text(self.application)}</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>',
+        )
+        ct = "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides)
+        z.writestr(
+            "[Content_Types].xml",
+            f'{_XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>{ct}</Types>',
+        )
+        z.close()
+        self._closed = True
+
+
+def _rels(items: list[tuple[str, str, str]]) -> str:
+    body = "".join(f'<Relationship Id="{i}" Type="{t}" Target="{xml_attr(g)}"/>' for i, t, g in items)
+    return f'{_XML_DECL}<Relationships xmlns="{_NS_PKG_R}">{body}</Relationships>'
