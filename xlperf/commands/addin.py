@@ -1,0 +1,149 @@
+"""``xlperf addin build|sync-xlwings|install|uninstall``: the Excel add-in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "addin",
+        help="生成、安装或卸载 Excel 加载项（功能区「绩效目标」）",
+        description="生成、安装或卸载 xlperf 的 Excel 加载项。",
+    )
+    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
+    actions = p.add_subparsers(dest="addin_command", metavar="ACTION")
+
+    b = actions.add_parser(
+        "build",
+        help="从 macros/ 生成 xlperf.xlam 和 xlperf_template.xlsm",
+        description="从 macros/ 中的 VBA 源码与功能区定义生成 xlperf.xlam（加载项）和 xlperf_template.xlsm（带功能区的空白表）。",
+    )
+    b.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认：workbook_templates/）")
+    b.add_argument("--template", metavar="XLSX", help="空白表模板（默认：workbook_templates/xlperf_template.xlsx）")
+    b.add_argument("--macros", metavar="DIR", help="宏源码目录（默认：macros/）")
+    b.set_defaults(func=run_build)
+
+    s = actions.add_parser(
+        "sync-xlwings",
+        help="按已安装的 xlwings 重新生成 macros/xlwings.bas 与 Dictionary.cls",
+        description="按当前 Python 中安装的 xlwings 版本重新生成 macros/xlwings.bas 与 macros/Dictionary.cls。",
+    )
+    s.add_argument("--macros", metavar="DIR", help="宏源码目录（默认：macros/）")
+    s.add_argument("--check", action="store_true", help="只检查是否需要重新生成（需要时退出码为 1）")
+    s.set_defaults(func=run_sync)
+
+    i = actions.add_parser(
+        "install",
+        help="把加载项安装到 Excel 启动文件夹（仅 Windows）",
+        description="把 xlperf.xlam 复制到 %%APPDATA%%\\Microsoft\\Excel\\XLSTART，并写入 %%USERPROFILE%%\\.xlperf\\xlperf.conf（仅 Windows）。",
+    )
+    i.add_argument("--addin", metavar="XLAM", help="要安装的加载项（默认：workbook_templates/xlperf.xlam）")
+    i.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
+    i.set_defaults(func=run_install)
+
+    u = actions.add_parser(
+        "uninstall",
+        help="从 Excel 启动文件夹删除加载项（仅 Windows）",
+        description="删除 XLSTART 中的 xlperf.xlam，并从 xlperf.conf 中删除安装时写入的设置（仅 Windows）。",
+    )
+    u.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
+    u.set_defaults(func=run_uninstall)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from ..addin import build
+
+    result = build.build_all(
+        Path(args.output) if args.output else build.TEMPLATES_DIR,
+        source_workbook=Path(args.template) if args.template else None,
+        macros_dir=Path(args.macros) if args.macros else build.MACROS_DIR,
+    )
+    for name, path in result.outputs.items():
+        print(f"已生成 {path}（{result.sizes[name]:,} 字节）")
+    print(f"模板：{result.source_workbook}；用时 {result.seconds:.2f} 秒")
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from ..addin import build, xlwings_sync
+
+    macros = Path(args.macros) if args.macros else build.MACROS_DIR
+    version = xlwings_sync.xlwings_version()
+    if args.check:
+        stale = xlwings_sync.stale_files(macros)
+        if stale:
+            print(f"以下文件与已安装的 xlwings {version} 不一致，需要重新生成：{'、'.join(stale)}")
+            return 1
+        print(f"macros/ 中的 xlwings 代码与已安装的 xlwings {version} 一致")
+        return 0
+    changed = xlwings_sync.sync(macros)
+    for path in changed:
+        print(f"已更新 {path}")
+    if not changed:
+        print(f"无需更新：已与 xlwings {version} 一致")
+    else:
+        print("请运行 xlperf addin build 重新生成加载项")
+    return 0
+
+
+_NOT_WINDOWS = "加载项只能安装到 Windows 版 Excel；当前系统不是 Windows，未做任何改动"
+
+
+def _interpreter() -> str:
+    from ..addin.install import pythonw_for
+
+    return pythonw_for(sys.executable)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    from ..addin import build, install
+    from ..errors import XlperfError
+
+    addin = Path(args.addin) if args.addin else build.TEMPLATES_DIR / build.XLAM_NAME
+    if sys.platform != "win32":
+        target, conf = install.windows_placeholder_paths()
+        plan = install.Plan(
+            addin, target, conf, {"INTERPRETER_WIN": "<该 Python 环境的 pythonw.exe>", "USE UDF SERVER": "True"}
+        )
+        print("在 Windows 上，此命令会：")
+        for line in plan.describe():
+            print(f"  {line}")
+        raise XlperfError(_NOT_WINDOWS)
+    paths = install.default_paths()
+    plan = install.plan_install(addin, paths, _interpreter())
+    if args.dry_run:
+        print("将会：")
+        for line in plan.describe():
+            print(f"  {line}")
+        return 0
+    import xlwings
+
+    install.check_xlwings_version(addin, xlwings.__version__)
+    for line in install.install(plan, encoding=install.ansi_encoding()):
+        print(line)
+    print("请重新启动 Excel，功能区中会出现「绩效目标」选项卡。")
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    from ..addin import install
+    from ..errors import XlperfError
+
+    if sys.platform != "win32" or args.dry_run:
+        if sys.platform == "win32":
+            paths = install.default_paths()
+            target, conf = paths.addin, paths.conf_file
+        else:
+            target, conf = install.windows_placeholder_paths()
+        print("在 Windows 上，此命令会：" if sys.platform != "win32" else "将会：")
+        print(f"  删除加载项：{target}")
+        print(f"  从 {conf} 删除 {'、'.join(install.CONF_KEYS)} 两项设置（其他设置保留）")
+        if sys.platform != "win32":
+            raise XlperfError(_NOT_WINDOWS)
+        return 0
+    for line in install.uninstall(install.default_paths(), encoding=install.ansi_encoding()):
+        print(line)
+    return 0
