@@ -38,9 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = actions.add_parser(
         "install",
         help="把加载项安装到 Excel 启动文件夹（仅 Windows）",
-        description="把 xlperf.xlam 复制到 %%APPDATA%%\\Microsoft\\Excel\\XLSTART，并写入 %%USERPROFILE%%\\.xlperf\\xlperf.conf（仅 Windows）。",
+        description="把 xlperf.xlam 复制到 %APPDATA%\\Microsoft\\Excel\\XLSTART，并写入 %USERPROFILE%\\.xlperf\\xlperf.conf（仅 Windows）。",
     )
-    i.add_argument("--addin", metavar="XLAM", help="要安装的加载项（默认：workbook_templates/xlperf.xlam）")
+    i.add_argument(
+        "--addin", metavar="XLAM", help="要安装的加载项（默认：xlperf 源码目录下的 workbook_templates/xlperf.xlam）"
+    )
     i.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
     i.set_defaults(func=run_install)
 
@@ -98,11 +100,19 @@ def _interpreter() -> str:
     return pythonw_for(sys.executable)
 
 
+def _default_addin() -> Path:
+    """The built add-in of a source checkout: beside the package, or under the current directory."""
+    from ..addin import build
+
+    candidates = [build.TEMPLATES_DIR / build.XLAM_NAME, Path.cwd() / "workbook_templates" / build.XLAM_NAME]
+    return next((c for c in candidates if c.is_file()), candidates[0])
+
+
 def run_install(args: argparse.Namespace) -> int:
-    from ..addin import build, install
+    from ..addin import install
     from ..errors import XlperfError
 
-    addin = Path(args.addin) if args.addin else build.TEMPLATES_DIR / build.XLAM_NAME
+    addin = Path(args.addin) if args.addin else _default_addin()
     if sys.platform != "win32":
         target, conf = install.windows_placeholder_paths()
         plan = install.Plan(
@@ -119,6 +129,10 @@ def run_install(args: argparse.Namespace) -> int:
         for line in plan.describe():
             print(f"  {line}")
         return 0
+    if not addin.is_file():
+        raise install.InstallError(
+            f"找不到加载项 {addin}；请在 xlperf 源码目录中运行，或用 --addin 指定 xlperf.xlam 的位置"
+        )
     import xlwings
 
     install.check_xlwings_version(addin, xlwings.__version__)
