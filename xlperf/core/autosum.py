@@ -206,6 +206,8 @@ def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> Autosum
     else:
         ac = cols["amount"]
         rows = [t.row for t in form.tasks if t.row is not None]
+        # pasted text has no cell types (everything is text); a workbook does
+        typed = any(not isinstance(v, str) for v in grid.values.values())
         for t in form.tasks:
             if t.row is None:
                 continue
@@ -215,7 +217,7 @@ def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> Autosum
                 continue
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 msg(Message("warning", "AS04", f"{t.label} 未填拟投入金额（按 0 计入）", ref))
-            elif isinstance(raw, str):
+            elif isinstance(raw, str) and (typed or to_decimal(raw) is None):
                 hint = "" if to_decimal(raw) is None else f"，应为数字 {format_number(to_decimal(raw))}"
                 msg(Message("error", "AS05", f"{t.label} 的拟投入金额是文本「{raw}」，SUM 不会计入{hint}", ref))
         first = min(rows)
