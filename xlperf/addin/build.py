@@ -23,14 +23,23 @@ from ..errors import XlperfError
 from . import package as pkg
 from .ovba import (
     CLASS_BASE,
-    WORKBOOK_BASE,
     WORKSHEET_BASE,
     VbaModule,
     document_module_source,
     vba_project_bin,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+
+def _source_root() -> Path:
+    """The source checkout: beside the package (editable install), else the current directory if it
+    holds ``macros/`` (a regular install run from the checkout)."""
+    beside = Path(__file__).resolve().parents[2]
+    if (beside / "macros").is_dir() or not (Path.cwd() / "macros").is_dir():
+        return beside
+    return Path.cwd()
+
+
+REPO_ROOT = _source_root()
 MACROS_DIR = REPO_ROOT / "macros"
 TEMPLATES_DIR = REPO_ROOT / "workbook_templates"
 TEMPLATE_XLSX = TEMPLATES_DIR / "xlperf_template.xlsx"
@@ -201,6 +210,8 @@ def make_macro_package(
     ct = pkg.text_part(parts, "[Content_Types].xml")
     ct = pkg.set_override(ct, "/" + wb_part, main_content_type)
     ct = pkg.set_override(ct, "/" + vba_part, pkg.CT_VBA_PROJECT)
+    if not re.search(r'<Default\b[^>]*\bExtension="xml"', ct, re.I):
+        ct = pkg.set_override(ct, "/" + RIBBON_PART, "application/xml")
     parts["[Content_Types].xml"] = ct.encode("utf-8")
     wb_rels_name = pkg.rels_name(wb_part)
     wb_rels, _ = pkg.add_relationship(pkg.text_part(parts, wb_rels_name), pkg.REL_VBA_PROJECT, "vbaProject.bin")
@@ -347,14 +358,3 @@ def build_all(
     result.seconds = time.perf_counter() - started
     return result
 
-
-__all__ = [
-    "WORKBOOK_BASE",
-    "AddinBuildError",
-    "BuildResult",
-    "MacroSources",
-    "build_all",
-    "build_xlam",
-    "build_xlsm",
-    "load_macros",
-]
