@@ -1,0 +1,8 @@
+"""Validation rules: a registry of small functions with stable codes (XP1xx budget, XP2xx framework and
+header, XP3xx task completeness, XP4xx values). See :mod:`.registry` and ``docs/rules.md``."""
+
+from __future__ import annotations
+
+from .registry import FAMILIES, FAMILY_TITLES, Context, Finding, Rule, all_rules, get_rule, rule, run_rules
+
+__all__ = ["FAMILIES", "FAMILY_TITLES", "Context", "Finding", "Rule", "all_rules", "get_rule", "rule", "run_rules"]

@@ -1,0 +1,225 @@
+"""XP2xx: the indicator framework (一级 -> 二级, from ``xlperf/data/framework.toml``) and the header.
+
+Level cells shared by several indicators (merged blocks, or blanks inherited from the row above) are
+reported once, at the cell that holds the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..issues import Severity
+from ..text import squash
+from .common import is_name_placeholder, show
+from .registry import Context, Finding, rule, set_value
+
+_OLD_LEVEL1 = ("投入指标", "过程指标", "效果指标", "决策指标")
+
+
+def _l1_list(ctx: Context) -> str:
+    return "、".join(ctx.fw.level1_names)
+
+
+@rule("XP201", Severity.ERROR)
+def level1_invalid(ctx: Context) -> Iterator[Finding]:
+    """一级指标不是 产出指标 / 效益指标 / 成本指标 / 满意度指标
+
+    检查：2021 年起（财预〔2021〕101号）目标表的一级指标只有产出、效益、成本、满意度四类；空白、
+    "投入指标""过程指标"等旧体系名称都是错误。缺少"指标"二字（如"产出"）见 XP208。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        if ctx.level1(ind) is not None:
+            continue
+        src = ctx.level_source(t, ind, "level1")
+        cell = src.cells.get("level1")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        raw = src.raw.get("level1")
+        if ind.level1 is None:
+            msg = f"一级指标为空；应为 {_l1_list(ctx)} 之一"
+        elif squash(ind.level1) in _OLD_LEVEL1 or squash(ind.level1) + "指标" in _OLD_LEVEL1:
+            msg = (f"一级指标「{show(raw)}」属于旧的投入-过程-产出-效果体系；2021 年起应为 {_l1_list(ctx)} 之一"
+                   "（投入、过程类内容不作为绩效目标）")
+        else:
+            msg = f"一级指标「{show(raw)}」不是规定的一级指标；应为 {_l1_list(ctx)} 之一"
+        yield ctx.at(msg, cell, t, ind)
+
+
+@rule("XP202", Severity.ERROR)
+def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
+    """二级指标不属于其一级指标
+
+    检查：二级指标须是所在一级指标下允许的名称（或其常见写法，见 XP203），例如产出指标下只能是
+    数量指标、质量指标、时效指标。空白的二级指标也在此报告。产出指标下的"成本指标"是旧版写法，见 XP204。
+    一级指标本身不对时只报告 XP201。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        l1 = ctx.level1(ind)
+        if l1 is None or ctx.is_legacy_cost(ind):
+            continue
+        if ctx.fw.canonical_level2(l1, ind.level2) is not None:
+            continue
+        src = ctx.level_source(t, ind, "level2")
+        cell = src.cells.get("level2")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        allowed = "、".join(ctx.fw.level2_names(l1))
+        if ind.level2 is None:
+            msg = f"二级指标为空；「{l1}」下应为 {allowed} 之一"
+        else:
+            other = ctx.fw.level1_of_level2(ind.level2)
+            raw = show(src.raw.get("level2"))
+            if other and other != l1:
+                msg = f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；「{l1}」下应为 {allowed} 之一"
+            else:
+                msg = f"二级指标「{raw}」不是「{l1}」下允许的二级指标；应为 {allowed} 之一"
+        yield ctx.at(msg, cell, t, ind)
+
+
+@rule("XP203", Severity.WARNING, fixable=True)
+def level2_spelling(ctx: Context) -> Iterator[Finding]:
+    """二级指标写法不规范（如 社会效益 → 社会效益指标）
+
+    检查：二级指标是规范名称的常见别写（缺少"指标"二字、旧名称，或把一级"满意度指标"重复写成二级），
+    能识别但不规范，汇总和比对时会被当成不同的指标。
+
+    修复：改为规范名称，如 社会效益 → 社会效益指标、经济成本 → 经济成本指标、
+    满意度指标（作二级）→ 服务对象满意度指标。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        l1 = ctx.level1(ind)
+        canon = ctx.fw.canonical_level2(l1, ind.level2)
+        if canon is None or squash(ind.level2) == canon:
+            continue
+        src = ctx.level_source(t, ind, "level2")
+        cell = src.cells.get("level2")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        raw = src.raw.get("level2")
+        if squash(ind.level2) == l1:
+            msg = f"二级指标「{show(raw)}」与一级指标重复；应为「{canon}」"
+        else:
+            msg = f"二级指标「{show(raw)}」写法不规范；应为「{canon}」"
+        yield ctx.at(msg, cell, t, ind, fix=set_value(cell, canon, raw))
+
+
+@rule("XP204", Severity.WARNING, fixable=True)
+def legacy_cost(ctx: Context) -> Iterator[Finding]:
+    """旧版布局：成本指标作为产出指标下的二级指标
+
+    检查：2021 年以前的表把"成本指标"放在产出指标下作二级；财预〔2021〕101号起成本指标是一级指标，
+    二级为经济成本指标、社会成本指标、生态环境成本指标。同一张表混用两种布局会使汇总出错。
+
+    修复：一级改为"成本指标"、二级改为"经济成本指标"。一级指标单元格与其他指标合并（共用）时不自动
+    修复，需手工拆分。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        target = ctx.fw.legacy_target(ctx.level1(ind), ind.level2)
+        if target is None:
+            continue
+        to1, to2 = target
+        c2 = ctx.level_cell(t, ind, "level2")
+        if c2 in seen:
+            continue
+        seen.add(c2)
+        shared = ctx.shares_level(t, ind, "level1") or ctx.shares_level(t, ind, "level2")
+        msg = (f"「{ind.level1}/{ind.level2}」是 2021 年以前的写法；成本指标现为一级指标，"
+               f"应为 一级「{to1}」/ 二级「{to2}」")
+        fix: tuple = ()
+        if shared:
+            msg += "（一级指标单元格与其他指标共用，请手工调整）"
+        else:
+            fix = set_value(ind.cells.get("level1"), to1, ind.raw.get("level1")) + set_value(
+                c2, to2, ind.raw.get("level2"))
+        yield ctx.at(msg, c2, t, ind, fix=fix)
+
+
+@rule("XP205", Severity.WARNING)
+def satisfaction_misfiled(ctx: Context) -> Iterator[Finding]:
+    """满意度类指标没有放在满意度指标下
+
+    检查：指标名称含"满意"的指标应放在 一级"满意度指标"/二级"服务对象满意度指标"下，
+    不应放在效益指标或产出指标下。
+    """
+    for t, ind in ctx.indicators():
+        l1 = ctx.level1(ind)
+        if not ind.name or "满意" not in ind.name or l1 is None or l1 == "满意度指标":
+            continue
+        yield ctx.at(
+            f"满意度类指标「{ind.name}」放在「{ind.level1}/{ind.level2 or ''}」下；"
+            "应放在 满意度指标/服务对象满意度指标 下",
+            ind.cells.get("name"), t, ind,
+        )
+
+
+@rule("XP206", Severity.ERROR)
+def name_invalid(ctx: Context) -> Iterator[Finding]:
+    """指标名称为空、是占位符，或只写了指标层级名称
+
+    检查：三级指标名称须具体说明衡量什么（如"补贴农户数量"）；空白、"-""XX""待定"等占位符，
+    或只重复一级/二级名称（如"社会成本指标"）都不能作为指标名称。
+    """
+    level_names = {squash(n) for n in ctx.fw.level1_names}
+    for l1 in ctx.fw.level1:
+        for l2 in l1.level2:
+            level_names.add(squash(l2.name))
+            level_names.update(squash(a) for a in l2.aliases)
+    for t, ind in ctx.indicators():
+        cell = ind.cells.get("name")
+        if ind.name is None:
+            yield ctx.at("指标名称为空；应填写具体的三级指标名称", cell, t, ind)
+        elif is_name_placeholder(ind.name):
+            yield ctx.at(f"指标名称「{ind.name}」是占位符；应填写具体的三级指标名称", cell, t, ind)
+        elif squash(ind.name) in level_names:
+            yield ctx.at(
+                f"指标名称「{ind.name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
+                cell, t, ind,
+            )
+
+
+@rule("XP207", Severity.ERROR)
+def header_missing(ctx: Context) -> Iterator[Finding]:
+    """缺少必填的表头栏目（部门名称、基本支出、项目支出、年度整体绩效目标）
+
+    检查：部门名称和年度整体绩效目标须有栏目且已填写；基本支出、项目支出须有栏目（栏目在但金额
+    空白见 XP104）。
+    """
+    form, b = ctx.form, ctx.form.budget
+    for f, label in (("department", "部门名称"), ("overall_goal", "年度整体绩效目标")):
+        if f not in form.cells:
+            yield ctx.at(f"表头缺少「{label}」栏", None)
+        elif not getattr(form, f):
+            yield ctx.at(f"{label}为空；应填写{label}", form.cells[f])
+    for f, label in (("basic", "基本支出"), ("project", "项目支出")):
+        if f not in b.cells:
+            yield ctx.at(f"表头缺少「{label}」栏；预算整体情况应列出{label}金额（万元）", None)
+
+
+@rule("XP208", Severity.WARNING, fixable=True)
+def level1_spelling(ctx: Context) -> Iterator[Finding]:
+    """一级指标写法不规范（如 产出 → 产出指标）
+
+    检查：一级指标能识别但缺少"指标"二字。
+
+    修复：改为规范名称。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        canon = ctx.level1(ind)
+        if canon is None or squash(ind.level1) == canon:
+            continue
+        src = ctx.level_source(t, ind, "level1")
+        cell = src.cells.get("level1")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        raw = src.raw.get("level1")
+        yield ctx.at(f"一级指标「{show(raw)}」写法不规范；应为「{canon}」", cell, t, ind,
+                     fix=set_value(cell, canon, raw))

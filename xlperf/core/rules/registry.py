@@ -1,0 +1,222 @@
+"""The rule registry: ``@rule(code, severity, fixable=...)`` on one small function per rule.
+
+A rule is a generator ``def f(ctx: Context) -> Iterator[Finding]``. Its docstring is its
+documentation: the first line is the title (``xlperf rules``), the rest is rendered into
+``docs/rules.md`` by ``scripts/gen_rules_doc.py``. The code never changes meaning; a rule without a
+docstring, with a malformed code, or with a code already taken is refused at import time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..edits import SetValue
+from ..framework import Framework, default_framework, load_framework
+from ..grid import a1, parse_a1
+from ..issues import Issue, Severity, code_selected
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+    from ..model import Form, Indicator, Task
+
+_CODE_RE = re.compile(r"^XP\d{3}$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule yields: the message and where; the runner adds code and severity."""
+
+    message: str
+    cell: str | None = None
+    task: int | str | None = None
+    indicator: str | None = None
+    fix: tuple[SetValue, ...] = ()
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    fixable: bool
+    func: Callable[[Context], Iterable[Finding]] = field(compare=False)
+    family: str = ""
+
+    @property
+    def title(self) -> str:
+        return (inspect.getdoc(self.func) or "").splitlines()[0].strip()
+
+    @property
+    def doc(self) -> str:
+        """The docstring after the title line, dedented."""
+        lines = (inspect.getdoc(self.func) or "").splitlines()[1:]
+        return "\n".join(lines).strip()
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+
+_REGISTRY: dict[str, Rule] = {}
+FAMILIES = ("budget", "framework", "completeness", "values")
+FAMILY_TITLES = {
+    "budget": "XP1xx 预算金额",
+    "framework": "XP2xx 指标体系与表头",
+    "completeness": "XP3xx 任务完整性",
+    "values": "XP4xx 指标值与对比符号",
+}
+
+
+def rule(code: str, severity: Severity, *, fixable: bool = False) -> Callable[[Callable], Callable]:
+    """Register ``func`` as rule ``code`` with default ``severity``."""
+
+    def deco(func: Callable) -> Callable:
+        if not _CODE_RE.match(code):
+            raise ValueError(f"rule code must look like XP123: {code!r}")
+        if code in _REGISTRY:
+            raise ValueError(f"rule code {code} registered twice ({_REGISTRY[code].name}, {func.__name__})")
+        doc = inspect.getdoc(func)
+        if not doc or not doc.strip():
+            raise ValueError(f"rule {code} ({func.__name__}) has no docstring: the docstring is its documentation")
+        family = func.__module__.rsplit(".", 1)[-1]
+        _REGISTRY[code] = Rule(code, Severity(severity), fixable, func, family)
+        return func
+
+    return deco
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, sorted by code (importing the family modules on first use)."""
+    from . import budget, completeness, framework, values  # noqa: F401
+
+    return [_REGISTRY[c] for c in sorted(_REGISTRY)]
+
+
+def get_rule(code: str) -> Rule:
+    all_rules()
+    try:
+        return _REGISTRY[code.upper()]
+    except KeyError:
+        raise KeyError(f"unknown rule code: {code}") from None
+
+
+def run_rules(
+    form: Form,
+    config: Config | None = None,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> list[Issue]:
+    """Run the selected rules over ``form``; issues carry the configured severity.
+
+    ``select``/``ignore`` (codes or prefixes) override ``config.select`` and add to ``config.ignore``.
+    """
+    from ..config import Config
+
+    config = config or Config()
+    sel = list(select) if select is not None else (list(config.select) if config.select is not None else None)
+    ign = list(config.ignore) + list(ignore or ())
+    ctx = Context(form, config)
+    issues: list[Issue] = []
+    for r in all_rules():
+        if not code_selected(r.code, sel, ign):
+            continue
+        sev = config.severity_of(r.code, r.severity)
+        for f in r.func(ctx):
+            issues.append(Issue(
+                code=r.code, severity=sev, message=f.message, sheet=f.sheet or form.sheet or None,
+                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=r.title,
+            ))
+    return issues
+
+
+# -- the context rules read -------------------------------------------------------------------------
+
+
+class Context:
+    """The form plus the helpers every rule needs: canonical levels, source cells, money rounding."""
+
+    def __init__(self, form: Form, config: Config) -> None:
+        self.form = form
+        self.config = config
+
+    @cached_property
+    def fw(self) -> Framework:
+        return load_framework(self.config.framework) if self.config.framework else default_framework()
+
+    @property
+    def columns(self) -> dict[str, int]:
+        return self.form.layout.columns if self.form.layout else {}
+
+    def indicators(self) -> Iterator[tuple[Task, Indicator]]:
+        for t in self.form.tasks:
+            for ind in t.indicators:
+                yield t, ind
+
+    # -- levels --
+    def level1(self, ind: Indicator) -> str | None:
+        """Canonical 一级 of ``ind`` (None when unknown)."""
+        return self.fw.canonical_level1(ind.level1)
+
+    def is_legacy_cost(self, ind: Indicator) -> bool:
+        return self.fw.legacy_target(self.level1(ind), ind.level2) is not None
+
+    def is_cost(self, ind: Indicator) -> bool:
+        """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
+        return self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
+
+    def level_source(self, task: Task, ind: Indicator, field: str) -> Indicator:
+        """The indicator whose own cell holds the (possibly inherited) level text of ``ind``: the first
+        indicator of the run that shares it (a merged block's top-left cell)."""
+        if field not in ind.inherited:
+            return ind
+        k = _index(task, ind)
+        while k > 0 and field in task.indicators[k].inherited:
+            k -= 1
+        return task.indicators[k]
+
+    def level_cell(self, task: Task, ind: Indicator, field: str) -> str | None:
+        return self.level_source(task, ind, field).cells.get(field)
+
+    def shares_level(self, task: Task, ind: Indicator, field: str) -> bool:
+        """True when the level cell of ``ind`` also serves another indicator (merged or inherited)."""
+        if field in ind.inherited:
+            return True
+        k = _index(task, ind)
+        return k + 1 < len(task.indicators) and field in task.indicators[k + 1].inherited
+
+    def table_cell(self, row: int | None, field: str) -> str | None:
+        """A1 of the task table's ``field`` column on ``row`` (where an empty value belongs)."""
+        if row is None or field not in self.columns:
+            return None
+        return a1(row, self.columns[field])
+
+    # -- money --
+    def money(self, d: Decimal) -> Decimal:
+        return d.quantize(Decimal(1).scaleb(-self.config.money_places), rounding=ROUND_HALF_UP)
+
+    # -- findings --
+    def at(self, message: str, cell: str | None, task: Task | None = None, ind: Indicator | None = None,
+           fix: tuple[SetValue, ...] = ()) -> Finding:
+        return Finding(
+            message=message, cell=cell, task=None if task is None else task.seq,
+            indicator=None if ind is None else ind.name, fix=fix,
+        )
+
+
+def _index(task: Task, ind: Indicator) -> int:
+    return next(k for k, x in enumerate(task.indicators) if x is ind)
+
+
+def set_value(cell: str | None, value: Any, old: Any) -> tuple[SetValue, ...]:
+    """A one-edit fix writing ``value`` into ``cell`` (empty when there is no cell or no change)."""
+    if not cell or value == old:
+        return ()
+    r, c = parse_a1(cell)
+    return (SetValue(row=r, col=c, value=value, old=old),)
