@@ -243,7 +243,9 @@ class Library:
     def add(self, s: IndicatorSet) -> None:
         for k, old in enumerate(self._sets):
             if squash(old.name) == squash(s.name) or (s.slug and old.slug == s.slug):
-                self._sets[k] = s
+                # the replaced set's names keep working (``--type condolence`` after a user override)
+                keep = [n for n in [old.name, old.slug, *old.aliases] if n and squash(n) not in s.names()]
+                self._sets[k] = s.model_copy(update={"aliases": [*s.aliases, *keep]})
                 return
         self._sets.append(s)
 
