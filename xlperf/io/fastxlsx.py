@@ -363,7 +363,6 @@ class Sheet:
         self.name = name
         self._stream = stream
         self._buf: list[str] = []
-        self._buffered = 0
         self.rows = 0  # rows written so far (the next row is row ``rows``, 0-based)
         self.ncols = 0
         self.merges: list[tuple[int, int, int, int]] = []
@@ -390,86 +389,100 @@ class Sheet:
                 head.append(f"<cols>{cols}</cols>")
         head.append("<sheetData>")
         self._write("".join(head))
-        self._letters = [col_letter(c) for c in range(64)]
+        self._attr_cache: dict[Any, tuple[list[str], list[str]]] = {}
 
     # ----------------------------------------------------------------------------------------- cells
-    def _letter(self, c: int) -> str:
-        if c < len(self._letters):
-            return self._letters[c]
-        if c >= MAX_COLS:
-            raise ValueError("too many columns")
+    @staticmethod
+    def _letter(c: int) -> str:
         return col_letter(c)
+
+    def _cell_attrs(self, styles: int | list[int] | tuple[int, ...] | None, n: int) -> tuple[list[str], list[str]]:
+        """Per column: the cell's opening text up to the row number, and the text after it."""
+        key = (styles if styles is None or isinstance(styles, int) else tuple(styles), n)
+        hit = self._attr_cache.get(key)
+        if hit is None:
+            pre = [f'<c r="{self._letter(c)}' for c in range(n)]
+            post = []
+            for c in range(n):
+                if styles is None or isinstance(styles, int):
+                    st = styles or 0
+                else:
+                    st = styles[c] if c < len(styles) else 0
+                post.append(f'" s="{st}"' if st else '"')
+            hit = self._attr_cache[key] = (pre, post)
+        return hit
 
     def write_row(self, values: list[Any] | tuple[Any, ...], styles: int | list[int] | tuple[int, ...] | None = None,
                   *, height: float | None = None) -> int:
         """Write the next row; returns its 0-based index. ``styles``: one format for every cell or one per
-        column (format ids from :meth:`Workbook.add_format`). ``None`` and ``""`` cells are left empty."""
+        column (format ids from :meth:`Workbook.add_format`). ``None`` and ``""`` cells are left empty
+        (a styled empty cell keeps its style). Strings are always written as text."""
         if self.closed:
             raise ValueError(f"sheet {self.name!r} is closed")
         r = self.rows
         if r >= MAX_ROWS:
             raise ValueError("worksheet row limit reached (1,048,576 rows)")
         self.rows = r + 1
+        n = len(values)
+        if n > self.ncols:
+            if n > MAX_COLS:
+                raise ValueError("too many columns")
+            self.ncols = n
+        pre, post = self._cell_attrs(styles, n)
         rn = str(r + 1)
-        per_col = styles is not None and not isinstance(styles, int)
-        one = styles if isinstance(styles, int) and styles else 0
         out = [f'<row r="{rn}" ht="{height:g}" customHeight="1">' if height else f'<row r="{rn}">']
         add = out.append
-        letters = self._letters
-        sst = self.book._sst
-        n = 0
+        sst_get = self.book._sst.get
         for c, v in enumerate(values):
-            n = c
-            s = styles[c] if per_col and c < len(styles) else one  # type: ignore[index]
-            if v is None or v == "":
-                if s:
-                    add(f'<c r="{letters[c] if c < 64 else self._letter(c)}{rn}" s="{s}"/>')
-                continue
-            sa = f' s="{s}"' if s else ""
-            cref = (letters[c] if c < 64 else self._letter(c)) + rn
             tv = type(v)
             if tv is str:
-                idx = sst.get(v)
+                if not v:
+                    if len(post[c]) > 1:
+                        add(f"{pre[c]}{rn}{post[c]}/>")
+                    continue
+                idx = sst_get(v)
                 if idx is None:
                     idx = self.book._share(v)
                 if idx is not None:
-                    add(f'<c r="{cref}"{sa} t="s"><v>{idx}</v></c>')
+                    add(f'{pre[c]}{rn}{post[c]} t="s"><v>{idx}</v></c>')
                 else:
-                    add(f'<c r="{cref}"{sa} t="inlineStr"><is>{_t(v)}</is></c>')
-            elif tv is float or tv is int:
-                if tv is float and not math.isfinite(v):
-                    continue
-                add(f'<c r="{cref}"{sa}><v>{_num(v)}</v></c>')
-            elif tv is bool:
-                add(f'<c r="{cref}"{sa} t="b"><v>{int(v)}</v></c>')
-            elif tv is Formula:
-                fv = v.value
-                if isinstance(fv, str):
-                    cached = ' t="str"'
-                    vx = f"<v>{xml_text(fv)}</v>"
-                elif fv is None or _num(fv) is None:
-                    cached, vx = "", ""
-                else:
-                    cached, vx = "", f"<v>{_num(fv)}</v>"
-                add(f'<c r="{cref}"{sa}{cached}><f>{xml_text(v.text.lstrip("="))}</f>{vx}</c>')
-            elif isinstance(v, (Decimal, numbers.Real)):
-                num = _num(v if isinstance(v, (Decimal, float)) else float(v) if not isinstance(v, numbers.Integral) else int(v))
-                if num is not None:
-                    add(f'<c r="{cref}"{sa}><v>{num}</v></c>')
-            elif isinstance(v, (_dt.datetime, _dt.date)):
-                d = v if isinstance(v, _dt.datetime) else _dt.datetime(v.year, v.month, v.day)
-                serial = (d.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-                add(f'<c r="{cref}"{sa}><v>{_num(serial)}</v></c>')
+                    add(f'{pre[c]}{rn}{post[c]} t="inlineStr"><is>{_t(v)}</is></c>')
+            elif tv is float:
+                if v - v == 0.0:  # finite
+                    add(f"{pre[c]}{rn}{post[c]}><v>{v!r}</v></c>")
+            elif tv is int:
+                add(f"{pre[c]}{rn}{post[c]}><v>{v}</v></c>")
+            elif v is None:
+                if len(post[c]) > 1:
+                    add(f"{pre[c]}{rn}{post[c]}/>")
             else:
-                add(f'<c r="{cref}"{sa} t="inlineStr"><is>{_t(str(v))}</is></c>')
-        if n + 1 > self.ncols:
-            self.ncols = n + 1
+                add(self._other_cell(f"{pre[c]}{rn}{post[c]}", v))
         add("</row>")
         self._buf.append("".join(out))
-        self._buffered += 1
-        if self._buffered >= 512:
+        if len(self._buf) >= 512:
             self._flush()
         return r
+
+    @staticmethod
+    def _other_cell(head: str, v: Any) -> str:
+        if isinstance(v, bool):
+            return f'{head} t="b"><v>{int(v)}</v></c>'
+        if isinstance(v, Formula):
+            fv = v.value
+            text = xml_text(v.text[1:] if v.text.startswith("=") else v.text)
+            if isinstance(fv, str):
+                return f'{head} t="str"><f>{text}</f><v>{xml_text(fv)}</v></c>'
+            num = None if fv is None else _num(fv)
+            return f"{head}><f>{text}</f><v>{num}</v></c>" if num is not None else f"{head}><f>{text}</f></c>"
+        if isinstance(v, (Decimal, numbers.Real)):
+            num = _num(v if isinstance(v, (Decimal, float)) else int(v) if isinstance(v, numbers.Integral) else float(v))
+            return f"{head}><v>{num}</v></c>" if num is not None else f"{head}/>"
+        if isinstance(v, (_dt.datetime, _dt.date)):
+            d = v if isinstance(v, _dt.datetime) else _dt.datetime(v.year, v.month, v.day)
+            serial = (d.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+            return f"{head}><v>{_num(serial)}</v></c>"
+        s = str(v)
+        return f'{head} t="inlineStr"><is>{_t(s)}</is></c>' if s else f"{head}/>"
 
     def write_rows(self, rows: Any, styles: int | list[int] | tuple[int, ...] | None = None) -> None:
         for row in rows:
@@ -498,7 +511,6 @@ class Sheet:
         if self._buf:
             self._write("".join(self._buf))
             self._buf.clear()
-            self._buffered = 0
 
     def close(self) -> None:
         if self.closed:

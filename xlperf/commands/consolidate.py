@@ -1,0 +1,78 @@
+"""``xlperf consolidate INPUT... -o OUT.xlsx``: many department workbooks into one summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "consolidate",
+        help="把多个部门的绩效目标表汇总成一个工作簿",
+        description=(
+            "汇总多个部门的绩效目标表（文件或文件夹，递归查找 .xlsx .xlsm .xls .ods）。输出工作表：部门汇总、"
+            "任务明细、指标明细、校验问题、文件清单、图表。损坏、加密或不是绩效目标表的文件列入文件清单并注明原因，"
+            "其余文件照常汇总。退出码：0 全部正常，1 有文件被跳过或有校验错误，2 无法运行。"
+        ),
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="工作簿文件或文件夹")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="输出的汇总工作簿")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="并行读取的线程数（默认：CPU 核数）")
+    p.add_argument("--json", metavar="PATH", help="另存一份 JSON（汇总数字、部门、文件清单、校验问题）")
+    p.add_argument("--csv", metavar="DIR", help="另存各表为 CSV（UTF-8，可用 Excel 打开）")
+    p.add_argument("--on-duplicate", choices=("error", "keep-last", "keep-both"), default="error",
+                   help="同一部门（名称和年度相同）出现多次时：error 只计第一次并报错（默认），"
+                        "keep-last 以最后一次为准，keep-both 都计入（均会在校验问题中注明）")
+    p.add_argument("--quiet", "-q", action="store_true", help="不显示进度条和结果摘要")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..consolidation import consolidate
+    from ..errors import WriteRefusedError
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise WriteRefusedError(f"输出文件必须是 .xlsx（收到 {out.name}）")
+    if out.exists() and out.is_dir():
+        raise WriteRefusedError(f"输出路径是一个文件夹：{out}")
+    for raw in args.inputs:
+        p = Path(raw)
+        if p.is_file() and out.exists() and p.resolve() == out.resolve():
+            raise WriteRefusedError("输出文件与输入文件相同；输入文件不会被修改，请另选输出文件名")
+    if args.jobs is not None and args.jobs < 1:
+        raise WriteRefusedError("--jobs 必须是正整数")
+    progress = not args.quiet and sys.stderr.isatty()
+    extra = [args.json] if args.json else []
+    cons = consolidate(args.inputs, jobs=args.jobs, on_duplicate=args.on_duplicate, progress=progress,
+                       exclude=[out, *extra])
+    with cons:
+        cons.to_excel(out)
+        if args.json:
+            cons.to_json(args.json)
+        if args.csv:
+            cons.to_csv(args.csv)
+        if not args.quiet:
+            _print_summary(cons, out)
+        return cons.exit_code
+
+
+def _print_summary(cons, out: Path) -> None:
+    c = cons.counts
+    t = cons.totals
+    print(
+        f"已汇总 {c['departments']} 个部门：文件 {c['files']} 个（成功 {c['ok']}，跳过 {c['skipped']}，"
+        f"忽略 {c['ignored']}），任务 {c['tasks']:,} 项，指标 {c['indicators']:,} 个，"
+        f"错误 {c['errors']:,}，警告 {c['warnings']:,}"
+    )
+    print(f"基本支出 {t['基本支出']:,.2f}  项目支出 {t['项目支出']:,.2f}  财政拨款 {t['财政拨款']:,.2f}（万元）")
+    print(f"输出：{out}")
+    skipped = [f for f in cons.files if f.status == "跳过"]
+    for f in skipped[:20]:
+        print(f"  跳过 {f.path}：{f.reason}", file=sys.stderr)
+    if len(skipped) > 20:
+        print(f"  ……另有 {len(skipped) - 20} 个文件被跳过，见 文件清单", file=sys.stderr)
+    for note in cons.notes:
+        print(f"注意：{note}", file=sys.stderr)
