@@ -170,6 +170,7 @@ def test_parse_set_normalises_and_keeps_decimals():
         ('keywords = [{ words = ["测绘"], weight = 3 }]', "", "fallback"),
         ('name = "测试类型"', 'name = "测试类型"\ncolour = "red"', "colour"),
         ('unit = "万元"', 'unit = "元"', "万元"),
+        ('name = "使用单位满意度"', 'name = "服务对象满意度"', "只是一级/二级指标的名称"),
     ],
 )
 def test_invalid_sets_are_refused_in_chinese(old, new, message):

@@ -109,8 +109,11 @@ class IndicatorSpec(BaseModel):
             raise ValueError(
                 f"二级指标「{self.level2}」不属于「{self.level1}」或不是规范名称（{'、'.join(fw.level2_names(self.level1))}）"
             )
-        if squash(self.name) in {squash(n) for l1 in fw.level1 for n in [l1.name] + [l2.name for l2 in l1.level2]}:
-            raise ValueError(f"指标名称「{self.name}」与一级/二级指标名称相同")
+        levels = {squash(l1.name) for l1 in fw.level1} | {
+            squash(n) for l1 in fw.level1 for l2 in l1.level2 for n in [l2.name, *l2.aliases]
+        }
+        if squash(self.name) in levels:
+            raise ValueError(f"指标名称「{self.name}」只是一级/二级指标的名称，应写具体衡量的内容")
         if self.op == "定性":
             if not isinstance(self.value, str) or self.value in PLACEHOLDERS or self.value == AMOUNT:
                 raise ValueError(f"「{self.name}」是定性指标，指标值应为文字（如 有效保障、明显提升）")
