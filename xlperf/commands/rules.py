@@ -1,0 +1,37 @@
+"""``xlperf rules [CODE...] [--format text|json]``: the rule registry (code, severity, title)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rules", help="列出校验规则（代码、级别、标题）",
+                       description="列出校验规则；给出代码（如 XP401）时显示该规则的完整说明")
+    p.add_argument("codes", nargs="*", metavar="CODE", help="规则代码或前缀（如 XP4）")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.issues import code_selected
+    from ..core.rules import all_rules
+
+    rules = [r for r in all_rules() if code_selected(r.code, args.codes or None, None)]
+    if not rules:
+        print(f"错误：没有这样的规则：{' '.join(args.codes)}（xlperf rules 列出全部规则）")
+        return 2
+    if args.format == "json":
+        out = [{"code": r.code, "severity": r.severity.value, "fixable": r.fixable, "family": r.family,
+                "title": r.title, "doc": r.doc} for r in rules]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    detail = bool(args.codes) and len(rules) <= 3
+    for r in rules:
+        fix = " [可修复]" if r.fixable else ""
+        print(f"{r.code}  {r.severity.value:<7} {r.title}{fix}")
+        if detail and r.doc:
+            print("\n".join("    " + ln if ln else "" for ln in r.doc.splitlines()))
+            print()
+    return 0
