@@ -221,6 +221,7 @@ def test_dry_run_writes_nothing(pasted_seed, capsys):
 
 def test_could_not_run(tmp_path, seed_txt, capsys):
     assert main(["autosum", str(seed_txt)]) == 2  # pasted text cannot be edited in place
+    assert "xlperf import" in capsys.readouterr().err
     wb = openpyxl.Workbook()
     wb.active["A1"] = "hello"
     p = tmp_path / "x.xlsx"

@@ -26,7 +26,7 @@ from .core.indicators import (
     load_library,
 )
 from .core.model import Form
-from .errors import NotAFormError, UnreadableFileError, XlperfError
+from .errors import NotAFormError, UnreadableFileError, UnsupportedFormatError, XlperfError
 
 LibraryArg = Library | str | Path | Iterable[str | Path] | None
 
@@ -81,11 +81,13 @@ def _library(library: LibraryArg) -> Library:
 def open_form(path: str | Path, *, sheet: str | None = None) -> tuple[Any, Any, Any, Form]:
     """(workbook, worksheet, grid, form) of the first sheet holding a form (or the named sheet)."""
     from .core.parse import parse_grid
-    from .io.readers import grid_from_worksheet, open_workbook
+    from .io.readers import TEXT_EXTS, grid_from_worksheet, open_workbook
 
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError("文件不存在", path=str(path))
+    if path.suffix.lower() in TEXT_EXTS:
+        raise UnsupportedFormatError("粘贴文本不能直接修改；请先用 xlperf import 转为 .xlsx", path=str(path))
     wb = open_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
     if sheet is not None and sheet not in wb.sheetnames:
         raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(wb.sheetnames)}）", path=str(path))
