@@ -164,13 +164,12 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     """指标名称为空、是占位符，或只写了指标层级名称
 
     检查：三级指标名称须具体说明衡量什么（如"补贴农户数量"）；空白、"-""XX""待定"等占位符，
-    或只重复一级/二级名称（如"社会成本指标"）都不能作为指标名称。
+    或只重复一级/二级指标的规范名称（如"社会成本指标"）都不能作为指标名称；"服务对象满意度"这类
+    具体说法不在此列。
     """
     level_names = {squash(n) for n in ctx.fw.level1_names}
     for l1 in ctx.fw.level1:
-        for l2 in l1.level2:
-            level_names.add(squash(l2.name))
-            level_names.update(squash(a) for a in l2.aliases)
+        level_names.update(squash(l2.name) for l2 in l1.level2)
     for t, ind in ctx.indicators():
         cell = ind.cells.get("name")
         if ind.name is None:
