@@ -1,0 +1,161 @@
+"""``xlperf validate`` / ``xlperf rules`` end to end (in-process), config files, and the generated docs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from xlperf.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = Path(__file__).parent / "rule_cases" / "_base.tsv"
+
+
+@pytest.fixture(autouse=True)
+def _no_project_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from an empty directory so that no xlperf.toml / pyproject.toml is picked up implicitly."""
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def clean_form(tmp_path: Path) -> Path:
+    p = tmp_path / "clean.txt"
+    p.write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
+    return p
+
+
+def test_text_output_reads_like_a_linter(capsys, seed_txt: Path) -> None:
+    code, out, _ = run(capsys, "validate", str(seed_txt))
+    assert code == 1
+    lines = out.splitlines()
+    assert any(re.match(rf"^{re.escape(str(seed_txt))}:粘贴文本!J43: XP401 error 对比符号为空", ln) for ln in lines)
+    assert any("XP203 warning [*]" in ln for ln in lines)
+    assert lines[-1].startswith("共 1 个文件：3 个错误，")
+    assert "--fix" in lines[-1]
+
+
+def test_json_output(capsys, seed_txt: Path) -> None:
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    (f,) = doc["files"]
+    assert f["path"] == str(seed_txt) and f["department"] == "揭阳市人民政府办公室"
+    assert f["errors"] == 3 and f["warnings"] == 21
+    for i in f["issues"]:
+        assert set(i) == {"code", "severity", "sheet", "cell", "task", "indicator", "message"}
+    xp401 = [i for i in f["issues"] if i["code"] == "XP401"]
+    assert xp401 == [{"code": "XP401", "severity": "error", "sheet": "粘贴文本", "cell": "J43", "task": 7,
+                      "indicator": "接待服务水平", "message": xp401[0]["message"]}]
+    assert any(i["task"] is None or isinstance(i["task"], int) for i in f["issues"])
+
+
+def test_exit_codes_select_ignore_strict(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    assert run(capsys, "validate", str(clean_form(tmp_path)))[0] == 0
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--select", "XP2", "--format", "json")
+    assert code == 0  # only warnings
+    assert {i["code"][:3] for i in json.loads(out)["files"][0]["issues"]} == {"XP2"}
+    assert run(capsys, "validate", str(seed_txt), "--select", "XP2", "--strict")[0] == 1
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--ignore", "XP3,XP401", "--format", "json")
+    assert code == 0
+    codes = {i["code"] for i in json.loads(out)["files"][0]["issues"]}
+    assert not any(c.startswith("XP3") for c in codes) and "XP401" not in codes and "XP203" in codes
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--select", "XP305", "--severity", "XP305=error")
+    assert code == 1 and "XP305 error" in out
+
+
+def test_unreadable_file_is_reported_and_others_still_validated(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    missing = tmp_path / "missing.xlsx"
+    code, out, _ = run(capsys, "validate", str(bad), str(seed_txt), str(missing), "--format", "json")
+    assert code == 2
+    files = json.loads(out)["files"]
+    assert [f["path"] for f in files] == [str(bad), str(seed_txt), str(missing)]
+    assert set(files[0]) == {"path", "error"} and files[0]["error"]
+    assert files[1]["errors"] == 3
+    assert "error" in files[2]
+    code, out, _ = run(capsys, "validate", str(bad), str(seed_txt))
+    assert code == 2
+    assert re.search(rf"^{re.escape(str(bad))}: 错误：", out, re.M)
+    assert "XP401" in out and out.splitlines()[-1].endswith("；1 个文件无法处理")
+
+
+def test_config_file(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "pyproject.toml"
+    cfg.write_text('[tool.xlperf]\nmin-indicators = 7\nignore = ["XP412"]\n\n[tool.xlperf.severity]\nXP303 = "warning"\n',
+                   encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--config", str(cfg), "--format", "json")
+    issues = json.loads(out)["files"][0]["issues"]
+    assert code == 1  # XP401 is still an error
+    assert {i["task"] for i in issues if i["code"] == "XP306"} == set(range(1, 11))
+    assert not any(i["code"] == "XP412" for i in issues)
+    assert {i["severity"] for i in issues if i["code"] == "XP303"} == {"warning"}
+    # the flag beats the file; a pyproject.toml in the working directory is read implicitly
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--min-indicators", "3", "--format", "json")
+    issues = json.loads(out)["files"][0]["issues"]
+    assert not any(i["code"] == "XP306" for i in issues) and not any(i["code"] == "XP412" for i in issues)
+
+
+def test_bad_config_is_a_clear_error(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "x.toml"
+    cfg.write_text("min-indicatorz = 3\n", encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(seed_txt), "--config", str(cfg))
+    assert code == 2 and "未知的配置项：min-indicatorz" in err
+    cfg.write_text('[xlperf.severity]\nXP305 = "fatal"\n', encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(seed_txt), "--config", str(cfg))
+    assert code == 2 and "XP305" in err
+
+
+def test_write_options_need_a_write_action(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "validate", str(seed_txt), "-o", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "--mark" in err
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--mark", "-o", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "xlperf import" in out
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_rules_command(capsys) -> None:
+    code, out, _ = run(capsys, "rules")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("XP101  error")
+    assert any(re.match(r"^XP203  warning .*\[可修复\]$", ln) for ln in lines)
+    assert any(ln.startswith("XP307  info") for ln in lines)
+    code, out, _ = run(capsys, "rules", "XP401", "--format", "json")
+    (r,) = json.loads(out)
+    assert r["code"] == "XP401" and r["severity"] == "error" and r["title"] == "对比符号为空" and r["doc"]
+    assert run(capsys, "rules", "XP999")[0] == 2
+
+
+def _gen_module():
+    spec = importlib.util.spec_from_file_location("gen_rules_doc", ROOT / "scripts" / "gen_rules_doc.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_rules_doc_is_up_to_date() -> None:
+    mod = _gen_module()
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == mod.render(), (
+        "docs/rules.md is stale: run python scripts/gen_rules_doc.py")
+
+
+def test_rules_doc_config_example_loads(tmp_path: Path) -> None:
+    from xlperf.core.config import Config
+    from xlperf.core.issues import Severity
+
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    p = tmp_path / "pyproject.toml"
+    p.write_text(block, encoding="utf-8")
+    cfg = Config.from_toml(p)
+    assert cfg.min_indicators == 3 and cfg.ignore == ("XP412",) and cfg.severity == {"XP305": Severity.INFO}
