@@ -104,6 +104,8 @@ class _Dept:
     row: list[Any]  # DEPT_COLS; money as Decimal or None
     categories: Counter[tuple[str, str]]
     included: bool = True
+    n_tasks: int = 0
+    n_indicators: int = 0
 
     @property
     def name(self) -> str:
@@ -495,7 +497,8 @@ class Consolidation:
             rec.errors += sum(1 for i in res.issues if i[4] == "错误")
         for fr in res.forms:
             form_id = len(self._depts)
-            dept = _Dept(form_id, rec.index, fr.key, fr.dept, Counter(fr.categories))
+            dept = _Dept(form_id, rec.index, fr.key, fr.dept, Counter(fr.categories), n_tasks=fr.n_tasks,
+                         n_indicators=fr.n_indicators)
             dup_issue = self._check_duplicate(dept)
             self._depts.append(dept)
             self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
@@ -812,9 +815,16 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         bad = wb.add_format(font_color="C00000")
 
         # 部门汇总
-        ws = wb.add_sheet(DEPT_SHEET, widths=_WIDTHS[DEPT_SHEET], freeze=(1, 1))
-        ws.write_row(DEPT_COLS, head, height=30)
         depts = cons.included_departments
+        notes = ["说明：金额单位为万元；合计行为 SUM 公式；支出合计 = 表中的部门预算支出合计，没有时为 基本支出 + 项目支出。"]
+        dup = {"error": "同一部门（名称和年度相同）重复出现时，只计入第一次出现的表，其余列为错误（XC001）。",
+               "keep-last": "同一部门重复出现时，以最后出现的表为准（XC001 警告）。",
+               "keep-both": "同一部门重复出现时，各表均计入合计（XC001 警告）。"}[cons.on_duplicate]
+        notes.append("说明：" + dup)
+        notes += [f"说明：{x}" for x in cons.notes]
+        ws = wb.add_sheet(DEPT_SHEET, widths=_WIDTHS[DEPT_SHEET], freeze=(1, 1),
+                          dimension=(len(depts) + 3 + len(notes), len(DEPT_COLS)))
+        ws.write_row(DEPT_COLS, head, height=30)
         styles = [money if i in DEPT_MONEY else integer if 3 <= i <= 13 and i != 2 else 0 for i in range(len(DEPT_COLS))]
         for r in depts:
             ws.write_row(r, styles)
@@ -831,23 +841,18 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         tot[1] = f"{n} 个部门"
         ws.write_row(tot, tot_styles)
         ws.skip_rows(1)
-        notes = ["说明：金额单位为万元；合计行为 SUM 公式；支出合计 = 表中的部门预算支出合计，没有时为 基本支出 + 项目支出。"]
-        dup = {"error": "同一部门（名称和年度相同）重复出现时，只计入第一次出现的表，其余列为错误（XC001）。",
-               "keep-last": "同一部门重复出现时，以最后出现的表为准（XC001 警告）。",
-               "keep-both": "同一部门重复出现时，各表均计入合计（XC001 警告）。"}[cons.on_duplicate]
-        notes.append("说明：" + dup)
-        notes += [f"说明：{x}" for x in cons.notes]
         for x in notes:
             ws.write_row([x], note)
 
         # 任务明细 / 指标明细 / 校验问题 (split over several sheets beyond Excel's row limit)
-        def detail(name: str, cols: list[str], rows: Iterable[tuple], styles: list[int]) -> None:
+        def detail(name: str, cols: list[str], rows: Iterable[tuple], styles: list[int], total: int) -> None:
             part = 1
             sheet = None
             count = 0
 
             def open_sheet(title: str) -> Any:
-                s = wb.add_sheet(title, widths=_WIDTHS[name], freeze=(1, 1))
+                n = min(total - count, MAX_ROWS - 1)
+                s = wb.add_sheet(title, widths=_WIDTHS[name], freeze=(1, 1), dimension=(n + 1, len(cols)))
                 s.write_row(cols, head, height=30)
                 return s
 
@@ -862,12 +867,15 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
             if sheet.rows > 1:
                 sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
 
-        detail(TASK_SHEET, TASK_COLS, cons.task_rows(), [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))])
-        detail(IND_SHEET, IND_COLS, cons.indicator_rows(), [0] * len(IND_COLS))
-        detail(ISSUE_SHEET, ISSUE_COLS, cons.issue_rows(), [0] * len(ISSUE_COLS))
+        included = [d for d in cons._depts if d.included]
+        detail(TASK_SHEET, TASK_COLS, cons.task_rows(), [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))],
+               sum(d.n_tasks for d in included))
+        detail(IND_SHEET, IND_COLS, cons.indicator_rows(), [0] * len(IND_COLS), sum(d.n_indicators for d in included))
+        detail(ISSUE_SHEET, ISSUE_COLS, cons.issue_rows(), [0] * len(ISSUE_COLS), cons._issues.rows)
 
         # 文件清单
-        ws = wb.add_sheet(FILE_SHEET, widths=_WIDTHS[FILE_SHEET], freeze=(1, 0))
+        ws = wb.add_sheet(FILE_SHEET, widths=_WIDTHS[FILE_SHEET], freeze=(1, 0),
+                          dimension=(len(cons.files) + 1, len(FILE_COLS)))
         ws.write_row(FILE_COLS, head, height=30)
         for f in cons.files:
             ws.write_row(f.row(), [0, 0, bad if f.status == SKIPPED else 0] + [0] * (len(FILE_COLS) - 3))

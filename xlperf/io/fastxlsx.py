@@ -357,7 +357,7 @@ class Sheet:
     """A worksheet being streamed. Obtain it from :meth:`Workbook.add_sheet`; write rows in order."""
 
     def __init__(self, book: Workbook, index: int, name: str, stream: IO[bytes], *, widths: list[float] | None,
-                 freeze: tuple[int, int] | None, selected: bool, default_style: int = 0) -> None:
+                 freeze: tuple[int, int] | None, selected: bool, dimension: tuple[int, int] | None = None) -> None:
         self.book = book
         self.index = index
         self.name = name
@@ -370,8 +370,10 @@ class Sheet:
         self.anchors: list[_Anchor] = []
         self.closed = False
         tab = ' tabSelected="1"' if selected else ""
-        head = [f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_R}"><sheetViews>',
-                f'<sheetView workbookViewId="0"{tab}>']
+        head = [f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_R}">']
+        if dimension and dimension[0] > 0 and dimension[1] > 0:
+            head.append(f'<dimension ref="A1:{col_letter(dimension[1] - 1)}{dimension[0]}"/>')
+        head.append(f'<sheetViews><sheetView workbookViewId="0"{tab}>')
         if freeze and (freeze[0] or freeze[1]):
             fr, fc = freeze
             top_left = f"{col_letter(fc)}{fr + 1}"
@@ -581,8 +583,10 @@ class Workbook:
         return idx
 
     def add_sheet(self, name: str, *, widths: list[float] | None = None, freeze: tuple[int, int] | None = None,
-                  selected: bool | None = None) -> Sheet:
-        """Start the next worksheet (closing the current one). ``freeze=(rows, cols)`` frozen panes."""
+                  selected: bool | None = None, dimension: tuple[int, int] | None = None) -> Sheet:
+        """Start the next worksheet (closing the current one). ``freeze=(rows, cols)`` frozen panes;
+        ``dimension=(rows, cols)``: the used range, when known in advance (read-only readers such as
+        openpyxl's, used by pandas, size their rows by it)."""
         if self._current is not None:
             self._current.close()
         if not name or len(name) > 31 or _INVALID_SHEET_CHARS.search(name) or name.startswith("'"):
@@ -593,7 +597,8 @@ class Workbook:
         self._sheets.append((name, False, 0))
         stream = self._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
         sel = (index == 0) if selected is None else selected
-        self._current = Sheet(self, index, name, stream, widths=widths, freeze=freeze, selected=sel)
+        self._current = Sheet(self, index, name, stream, widths=widths, freeze=freeze, selected=sel,
+                              dimension=dimension)
         return self._current
 
     def _sheet_closed(self, sheet: Sheet) -> None:
