@@ -218,3 +218,14 @@ def test_plan_functions_are_pure_edit_lists(seed_txt: Path) -> None:
                        | {(42, 9): ("FFC7CE", notes[(42, 9)], "xlperf")})
     assert next(r for r in [e for e in again if isinstance(e, WriteTable)][1].rows if r[1] == "J43")[2:5] == [
         "00FF00", "mine", "me"]
+
+
+def test_issue_inside_a_merged_block_marks_its_top_left_cell() -> None:
+    from xlperf.core.grid import Grid, MergedRange
+    from xlperf.core.issues import Issue, Report, Severity
+
+    grid = Grid(sheet="s", values={(0, 0): "x"}, merges=[MergedRange(0, 0, 2, 1)])
+    report = Report([Issue("XP101", Severity.ERROR, "m", sheet="s", cell="B2"),
+                     Issue("XP203", Severity.WARNING, "w", sheet="s", cell="D4")])
+    edits = plan_marks(grid, report)
+    assert {(e.row, e.col): e.color for e in edits if isinstance(e, SetFill)} == {(0, 0): "FFC7CE", (3, 3): "FFEB9C"}

@@ -196,7 +196,9 @@ def plan_marks(
     by_cell: dict[tuple[int, int], list[Issue]] = {}
     for i in report.issues:
         if i.cell and (i.sheet in (None, sheet)):
-            by_cell.setdefault(i.position, []).append(i)
+            r, c = i.position
+            m = grid.merge_at(r, c)  # inside a merged block only its top-left cell shows a fill or note
+            by_cell.setdefault((m.r0, m.c0) if m else (r, c), []).append(i)
     book: list[list[Any]] = []
     for (r, c), issues in sorted(by_cell.items()):
         worst = _worst(issues)
