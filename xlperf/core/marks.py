@@ -193,12 +193,22 @@ def plan_marks(
         note, author = (m.note, m.note_author) if (cur[1] or "") == m.mark_note else (cur[1], cur[2])
         restored[(r, c)] = [fill, note, author]
 
+    wanted = {i.position for i in report.issues if i.cell and i.sheet in (None, sheet)}
+    rows_wanted = {r for r, _ in wanted}
+    by_row: dict[int, list[Any]] = {}
+    for m in grid.merges:
+        for r in rows_wanted.intersection(range(m.r0, m.r1 + 1)):
+            by_row.setdefault(r, []).append(m)
+    anchor: dict[tuple[int, int], tuple[int, int]] = {}  # inside a merged block only its top-left cell shows
+    for r, c in wanted:
+        for m in by_row.get(r, ()):
+            if m.c0 <= c <= m.c1:
+                anchor[(r, c)] = (m.r0, m.c0)
+                break
     by_cell: dict[tuple[int, int], list[Issue]] = {}
     for i in report.issues:
         if i.cell and (i.sheet in (None, sheet)):
-            r, c = i.position
-            m = grid.merge_at(r, c)  # inside a merged block only its top-left cell shows a fill or note
-            by_cell.setdefault((m.r0, m.c0) if m else (r, c), []).append(i)
+            by_cell.setdefault(anchor.get(i.position, i.position), []).append(i)
     book: list[list[Any]] = []
     for (r, c), issues in sorted(by_cell.items()):
         worst = _worst(issues)

@@ -145,6 +145,8 @@ class Context:
     def __init__(self, form: Form, config: Config) -> None:
         self.form = form
         self.config = config
+        self._l1: dict[int, str | None] = {}
+        self._legacy: dict[int, bool] = {}
 
     @cached_property
     def fw(self) -> Framework:
@@ -161,11 +163,17 @@ class Context:
 
     # -- levels --
     def level1(self, ind: Indicator) -> str | None:
-        """Canonical 一级 of ``ind`` (None when unknown)."""
-        return self.fw.canonical_level1(ind.level1)
+        """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
+        key = id(ind)
+        if key not in self._l1:
+            self._l1[key] = self.fw.canonical_level1(ind.level1)
+        return self._l1[key]
 
     def is_legacy_cost(self, ind: Indicator) -> bool:
-        return self.fw.legacy_target(self.level1(ind), ind.level2) is not None
+        key = id(ind)
+        if key not in self._legacy:
+            self._legacy[key] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
+        return self._legacy[key]
 
     def is_cost(self, ind: Indicator) -> bool:
         """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
