@@ -406,34 +406,39 @@ def _run_inline(chunks: Iterable[list[tuple[str, str]]], validate: bool) -> Iter
 
 def _ordered_map(items: list[tuple[str, str]], jobs: int, validate: bool, executor: str) -> Iterator[_FileResult]:
     """Results of ``_work`` over ``items`` in input order, with a bounded number of chunks in flight
-    (memory stays flat however many files there are). ``executor``: "process", "thread" or "serial"."""
+    (memory stays flat however many files there are). ``executor``: "process", "thread" or "serial".
+
+    The pool is started (and the first chunks submitted) before this returns, so worker processes are
+    forked before the caller starts any thread (a progress bar)."""
     if jobs <= 1 or len(items) <= 1 or executor == "serial":
-        yield from _run_inline(([it] for it in items), validate)
-        return
-    if executor == "process":
-        size = max(1, min(16, len(items) // (jobs * 8)))
-    else:
-        size = 1
+        return _run_inline(([it] for it in items), validate)
+    size = max(1, min(16, len(items) // (jobs * 8))) if executor == "process" else 1
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     window = 2 * jobs if executor == "process" else 4 * jobs
     try:
         if executor == "process":
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            ex: Any = ProcessPoolExecutor(max_workers=jobs)
+            ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
         else:
             ex = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="xlperf-read")
-    except (OSError, ImportError, NotImplementedError):  # no multiprocessing here (e.g. some sandboxes)
-        yield from _ordered_map(items, jobs, validate, "thread" if executor == "process" else "serial")
-        return
-    it = iter(chunks)
-    pending: deque[tuple[list[tuple[str, str]], Any]] = deque()
-    broken = False
-    try:
+        it = iter(chunks)
+        pending: deque[tuple[list[tuple[str, str]], Any]] = deque()
         for chunk in it:
             pending.append((chunk, ex.submit(_work, chunk, validate)))
             if len(pending) >= window:
                 break
+    except (OSError, ImportError, NotImplementedError, RuntimeError):  # no processes here (some sandboxes)
+        return _ordered_map(items, jobs, validate, "thread" if executor == "process" else "serial")
+    return _drain(ex, it, pending, validate)
+
+
+def _drain(ex: Any, it: Iterator[list[tuple[str, str]]], pending: deque[tuple[list[tuple[str, str]], Any]],
+           validate: bool) -> Iterator[_FileResult]:
+    broken = False
+    try:
         while pending:
             chunk, fut = pending.popleft()
             try:
@@ -736,8 +741,9 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
                 progress: bool = False, exclude: Iterable[str | Path] = (), executor: str = "auto") -> Consolidation:
     """Read every workbook under ``paths`` and consolidate the forms. See the module docstring.
 
-    ``jobs``: parallel workers (default: CPU count). ``executor``: "auto" (worker processes for
-    batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process", "thread" or "serial".
+    ``jobs``: parallel workers (default: CPU count). ``executor``: "auto" (forked worker processes on
+    Linux for batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process", "thread" or
+    "serial".
     Parsing is pure Python, so threads only overlap the parts python-calamine and zlib run without
     the GIL; processes use every core (measured: see ``benchmarks/bench_consolidate.py``).
 
@@ -763,7 +769,12 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         raise XlperfError(f"executor 只能是 auto、process、thread 或 serial（收到 {executor!r}）")
     work = [(str(p), _display(p)) for p, r in inputs if r is None]
     if executor == "auto":
-        executor = "process" if jobs > 1 and len(work) >= PROCESS_MIN_FILES else "thread"
+        # worker processes are forked (Linux): they start in milliseconds with everything imported. Where
+        # only "spawn" exists (Windows, macOS) each worker would re-import xlperf: threads there.
+        big = jobs > 1 and len(work) >= PROCESS_MIN_FILES
+        executor = "process" if big and sys.platform.startswith("linux") else "thread"
+    from .core.parse import parse_grid  # noqa: F401  - imported before the workers fork
+    from .io.readers import read_grids  # noqa: F401
     results = _ordered_map(work, jobs, validate is not None, executor)
     bar = None
     if progress:
@@ -785,7 +796,9 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     finally:
         if bar is not None:
             bar.close()
-        results.close()  # type: ignore[attr-defined]
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
     return cons
 
 
