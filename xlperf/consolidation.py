@@ -679,29 +679,46 @@ class Consolidation:
             out.append(p)
         return out
 
-    def to_json_dict(self, *, details: bool = False) -> dict[str, Any]:
-        def rec(cols: list[str], row: Iterable[Any]) -> dict[str, Any]:
-            return {c: _json_value(v) for c, v in zip(cols, row, strict=False)}
+    def _json_sections(self, details: bool) -> Iterator[tuple[str, Any, bool]]:
+        """(key, value, is_stream) in output order; streamed sections are iterables of records."""
+        def recs(cols: list[str], rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+            for row in rows:
+                yield {c: _json_value(v) for c, v in zip(cols, row, strict=False)}
 
-        out: dict[str, Any] = {
-            "summary": {**self.counts, "totals": {k: _json_value(v) for k, v in self.totals.items()},
-                        "validated": self.validated, "on_duplicate": self.on_duplicate},
-            "notes": list(self.notes),
-            "files": [rec(FILE_COLS, f.row()) for f in self.files],
-            "departments": [rec(DEPT_COLS, r) for r in self.included_departments],
-            "issues": [rec(ISSUE_COLS, r) for r in self.issue_rows()],
-        }
+        yield "summary", {**self.counts, "totals": {k: _json_value(v) for k, v in self.totals.items()},
+                          "validated": self.validated, "on_duplicate": self.on_duplicate}, False
+        yield "notes", list(self.notes), False
+        yield "files", recs(FILE_COLS, (f.row() for f in self.files)), True
+        yield "departments", recs(DEPT_COLS, self.included_departments), True
+        yield "issues", recs(ISSUE_COLS, self.issue_rows()), True
         if details:
-            out["tasks"] = [rec(TASK_COLS, r) for r in self.task_rows()]
-            out["indicators"] = [rec(IND_COLS, r) for r in self.indicator_rows()]
-        return out
+            yield "tasks", recs(TASK_COLS, self.task_rows()), True
+            yield "indicators", recs(IND_COLS, self.indicator_rows()), True
+
+    def to_json_dict(self, *, details: bool = False) -> dict[str, Any]:
+        """summary (counts, exact totals), notes, files, departments, issues (+ tasks, indicators)."""
+        return {k: list(v) if stream else v for k, v, stream in self._json_sections(details)}
 
     def to_json(self, path: str | Path, *, details: bool = False) -> Path:
+        """Write :meth:`to_json_dict` as UTF-8 JSON, streamed (memory stays flat) and atomically."""
         from .io.xlsx import atomic_write
 
+        def write(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write("{")
+                for i, (key, value, stream) in enumerate(self._json_sections(details)):
+                    fh.write(("," if i else "") + "\n" + json.dumps(key) + ": ")
+                    if not stream:
+                        fh.write(json.dumps(value, ensure_ascii=False))
+                        continue
+                    fh.write("[")
+                    for k, rec in enumerate(value):
+                        fh.write(("," if k else "") + "\n  " + json.dumps(rec, ensure_ascii=False))
+                    fh.write("]")
+                fh.write("\n}\n")
+
         target = Path(path)
-        data = json.dumps(self.to_json_dict(details=details), ensure_ascii=False, indent=1)
-        atomic_write(target, lambda tmp: tmp.write_text(data, encoding="utf-8"))
+        atomic_write(target, write)
         return target
 
     def close(self) -> None:
