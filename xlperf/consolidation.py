@@ -922,17 +922,16 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         r0 = ws.rows
         for r in shown:
             ws.write_row([r[0] or "（未填部门名称）", r[6], r[5]], [0, money, money])
+        r1 = ws.rows - 1  # the chart shows the departments, not the 其他 row below them
         if len(top) > limit:
             rest = top[limit:]
             ws.write_row([f"其他 {len(rest)} 个部门",
                           sum((r[6] or Decimal(0) for r in rest), Decimal(0)),
                           sum((r[5] or Decimal(0) for r in rest), Decimal(0))], [0, money, money])
-        r1 = ws.rows - 1
         charts: list[tuple[BarChart, int]] = []
         if r1 >= r0:
-            cats = [str(v) for v in _col_values(shown, top, limit)]
-            vals = [float(r[6] or 0) for r in shown] + (
-                [float(sum((r[6] or Decimal(0) for r in top[limit:]), Decimal(0)))] if len(top) > limit else [])
+            cats = [r[0] or "（未填部门名称）" for r in shown]
+            vals = [float(r[6] or 0) for r in shown]
             charts.append((BarChart(
                 "各部门项目支出（万元）",
                 [Series("项目支出", ref(CHART_SHEET, r0, 1, r1, 1), ref(CHART_SHEET, r0, 0, r1, 0),
@@ -980,10 +979,3 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         for chart, height in charts:
             ws.add_chart(chart, row, 5, row + height, 15)
             row += height + 1
-
-
-def _col_values(shown: list[list[Any]], top: list[list[Any]], limit: int) -> list[str]:
-    out = [r[0] or "（未填部门名称）" for r in shown]
-    if len(top) > limit:
-        out.append(f"其他 {len(top) - limit} 个部门")
-    return out
