@@ -546,3 +546,24 @@ def test_insert_with_user_library(seed_xlsx, tmp_path):
     assert [r.spec.name for r in res.added][0] == "测绘费用"
     assert res.added[0].value == "4万元" and [r.cell for r in res.needs_value] == ["K51"]
     assert isinstance(res.plan.indicator_set, IndicatorSet)
+
+
+def test_merged_level1_cells_over_reserved_rows_are_unmerged(lib):
+    """A 一级指标 cell merged down over reserved rows: the rows written get their own 一级 text."""
+    wb = build_workbook(None, blank_tasks=1, rows_per_task=6)
+    ws = wb.active
+    ws["B10"], ws["E10"] = "春节慰问", 10
+    ws["F10"], ws["G10"], ws["H10"], ws["J10"], ws["K10"] = "产出指标", "数量指标", "慰问人数", "≥", "30人"
+    ws.merge_cells("F10:F13")
+    ws.merge_cells("G10:G11")
+    grid = grid_from_worksheet(ws)
+    form = parse_grid(grid)
+    plan = build_insert_plan(grid, form, 1, lib.require("慰问"))
+    assert Unmerge(9, 5, 12, 5) in plan.edits and Unmerge(9, 6, 10, 6) in plan.edits
+    apply_edits(wb, ws, plan.edits)
+    after = parse_grid(grid_from_worksheet(ws))
+    inds = after.tasks[0].indicators
+    assert [i.name for i in inds][:2] == ["慰问人数", "慰问标准"]
+    assert [(i.level1, i.level2) for i in inds[:3]] == [("产出指标", "数量指标"), ("成本指标", "经济成本指标"), ("成本指标", "经济成本指标")]
+    assert not any("F10" in str(m) or "G10" in str(m) for m in ws.merged_cells.ranges)
+    assert len(inds) == 8 and after.tasks[0].last_row == 16

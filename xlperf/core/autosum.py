@@ -169,7 +169,8 @@ def _norm(formula: str | None) -> str:
     return re.sub(r"[\s$]", "", formula or "").upper()
 
 
-def _value_of(grid: Grid, ref: str | None, parsed: Decimal | None) -> Any:
+def _value_of(grid: Grid, ref: str | None) -> Any:
+    """What the cell holds now: its formula, else its value."""
     if ref is None:
         return None
     r, c = parse_a1(ref)
@@ -191,7 +192,7 @@ def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> Autosum
         ref = cells[field_]
         assert ref is not None
         r, c = parse_a1(ref)
-        old = _value_of(grid, ref, getattr(b, field_))
+        old = _value_of(grid, ref)
         plan.edits.append(SetFormula(r, c, formula, old=old))
         plan.changes.append(Change(field_, ref, old, formula, value))
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ...errors import XlperfError
 from ..framework import Framework, default_framework
-from ..text import NUMERIC_OPS, OPS, format_number, normalize_op, squash
+from ..text import OPS, format_number, normalize_op, squash
 
 AMOUNT = "{拟投入}"
 PLACEHOLDERS = ("N", "X")
@@ -375,6 +375,6 @@ def check_framework(s: IndicatorSet, framework: Framework | None = None) -> list
 
 
 __all__ = [
-    "AMOUNT", "PLACEHOLDERS", "NUMERIC_OPS", "IndicatorSet", "IndicatorSpec", "KeywordRule", "Library",
+    "AMOUNT", "PLACEHOLDERS", "IndicatorSet", "IndicatorSpec", "KeywordRule", "Library",
     "LibraryError", "builtin_sets", "check_framework", "load_library", "load_set", "parse_set", "user_library_dir",
 ]

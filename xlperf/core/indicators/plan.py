@@ -150,6 +150,7 @@ def _note(spec: IndicatorSpec, shown: str | None) -> str:
 
 def build_insert_plan(grid: Grid, form: Form, task_seq: int | str, indicator_set: IndicatorSet, *,
                       replace: bool = False) -> InsertPlan:
+    """The full plan (edits plus what they do: rows written, skipped names, cells to fill)."""
     if form.layout is None:
         raise XlperfError("未识别任务表表头，无法插入指标")
     cols = form.layout.columns
