@@ -347,3 +347,34 @@ def test_pandas_reads_every_sheet_with_the_right_shape(tmp_path: Path) -> None:
         dept = frames["部门汇总"]
         assert dept["部门名称"].tolist()[:3] == cons.departments["部门名称"].tolist()
         assert dept.loc[3, "部门名称"] == "合计"
+
+
+def test_a_worker_that_dies_does_not_stop_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sys
+
+    import xlperf.consolidation as mod
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("forked workers only on Linux")
+    paths = generate(tmp_path / "in", 6, seed=14, tasks=10)
+    parent = os.getpid()
+    real = mod.process_file
+
+    def dying(path, display, validate):
+        if os.getpid() != parent and path.name == paths[2].name:
+            os._exit(3)  # a worker process crashes (as on a segfault)
+        return real(path, display, validate)
+
+    monkeypatch.setattr(mod, "process_file", dying)
+    with mod.consolidate(tmp_path / "in", jobs=2, executor="process") as cons:
+        assert [f.status for f in cons.files] == ["成功"] * 6
+        assert len(cons.departments) == 6
+
+
+def test_output_that_cannot_be_written_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    generate(tmp_path / "in", 1)
+    (tmp_path / "afile").write_text("x")
+    assert main(["consolidate", str(tmp_path / "in"), "-o", str(tmp_path / "afile" / "o.xlsx"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "无法写入" in err and "Traceback" not in err

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..consolidation import consolidate
-    from ..errors import WriteRefusedError
+    from ..errors import WriteRefusedError, XlperfError
 
     out = Path(args.output)
     if out.suffix.lower() != ".xlsx":
@@ -46,14 +46,24 @@ def run(args: argparse.Namespace) -> int:
         raise WriteRefusedError("--jobs 必须是正整数")
     progress = not args.quiet and sys.stderr.isatty()
     extra = [args.json] if args.json else []
-    cons = consolidate(args.inputs, jobs=args.jobs, on_duplicate=args.on_duplicate, progress=progress,
-                       exclude=[out, *extra])
+    try:
+        cons = consolidate(args.inputs, jobs=args.jobs, on_duplicate=args.on_duplicate, progress=progress,
+                           exclude=[out, *extra])
+    except OSError as exc:  # temporary files (disk full, no permission)
+        raise XlperfError(f"无法创建临时文件（{exc.strerror or exc}）") from exc
     with cons:
-        cons.to_excel(out)
-        if args.json:
-            cons.to_json(args.json)
-        if args.csv:
-            cons.to_csv(args.csv)
+        target = out
+        try:
+            cons.to_excel(out)
+            if args.json:
+                target = Path(args.json)
+                cons.to_json(target)
+            if args.csv:
+                target = Path(args.csv)
+                cons.to_csv(target)
+        except OSError as exc:
+            hint = "；文件可能正在 Excel/WPS 中打开，请关闭后重试" if isinstance(exc, PermissionError) else ""
+            raise WriteRefusedError(f"无法写入 {target}（{exc.strerror or exc}）{hint}") from exc
         if not args.quiet:
             _print_summary(cons, out)
         return cons.exit_code
