@@ -210,6 +210,7 @@ def test_duplicate_departments_are_reported_never_silently_double_counted(tmp_pa
             assert len(cons.tasks) == 20
         elif mode == "keep-last":
             assert dup.iloc[0]["级别"] == "警告"
+            assert cons.exit_code == (1 if cons.counts["errors"] else 0)
             assert project == b.budget.project + c.budget.project
             assert status == {"1.xlsx": "跳过", "2.xlsx": "成功", "3.xlsx": "成功"}
             assert set(cons.tasks["来源文件"].map(lambda s: Path(s).name)) == {"2.xlsx", "3.xlsx"}

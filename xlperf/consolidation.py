@@ -464,9 +464,6 @@ def _drain(ex: Any, it: Iterator[list[tuple[str, str]]], pending: deque[tuple[li
         ex.shutdown(wait=True, cancel_futures=True)
 
 
-_END = object()
-
-
 # --------------------------------------------------------------------------------------------- result
 class Consolidation:
     """The consolidated data. Tables as pandas DataFrames (columns as in the summary sheets):
@@ -487,6 +484,7 @@ class Consolidation:
         self._frames: dict[str, Any] = {}
         self.notes: list[str] = []
         self.validated = False
+        self._index: dict[tuple[str, int | None], _Dept] = {}
 
     # ------------------------------------------------------------------------------------------ build
     def _add_file(self, res: _FileResult | None, path: Path, display: str, ignored: str | None) -> None:
@@ -554,14 +552,17 @@ class Consolidation:
                 "（可用 --on-duplicate keep-last 或 keep-both）", None, None)
 
     def _refresh_status(self, rec: FileRecord) -> None:
+        """A file whose forms were all left out as duplicates is 跳过 (not a failure: the duplicate is
+        reported in 校验问题, as an error under ``--on-duplicate error``)."""
         if rec.status == IGNORED or not rec.form_ids:
             return
         excluded = [i for i in rec.form_ids if not self._depts[i].included]
+        why = ("同名部门已由后出现的表替换" if self.on_duplicate == "keep-last" else "重复部门") + \
+            "，未计入汇总（见 校验问题 XC001）"
         if len(excluded) == len(rec.form_ids):
-            rec.status = SKIPPED
-            rec.reason = "重复部门，未计入汇总（见 校验问题 XC001）"
+            rec.status, rec.reason = SKIPPED, why
         elif excluded:
-            rec.reason = f"{len(excluded)} 张表因重复部门未计入汇总（见 校验问题 XC001）"
+            rec.reason = f"{len(excluded)} 张表：{why}"
 
     # ------------------------------------------------------------------------------------------ views
     @property
@@ -588,9 +589,10 @@ class Consolidation:
 
     @property
     def exit_code(self) -> int:
-        """0 all good; 1 some files were skipped or had errors."""
-        c = self.counts
-        return 1 if c["skipped"] or c["errors"] else 0
+        """0 all good; 1 some files could not be consolidated (unreadable, not a form, missing) or the
+        validator (or an unwanted duplicate) reported errors."""
+        failed = any(f.status == SKIPPED and not f.form_ids for f in self.files)
+        return 1 if failed or self.counts["errors"] else 0
 
     def task_rows(self) -> Iterator[tuple]:
         for form_id, rows in self._tasks.blocks():
@@ -737,7 +739,6 @@ class Consolidation:
         return (f"<Consolidation files={c['files']} departments={c['departments']} tasks={c['tasks']} "
                 f"indicators={c['indicators']} errors={c['errors']} warnings={c['warnings']}>")
 
-    _index: dict[tuple[str, int | None], _Dept]
 
 
 def _csv_cell(v: Any) -> Any:
@@ -777,7 +778,6 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         raise XlperfError("输入的文件或文件夹都不存在：" + "、".join(str(p) for p, _ in inputs[:5]))
     validate, note = _validator()
     cons = Consolidation(on_duplicate)
-    cons._index = {}
     cons.validated = validate is not None
     if note:
         cons.notes.append(note)
