@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="工作簿文件或文件夹")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="输出的汇总工作簿")
-    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="并行读取的线程数（默认：CPU 核数）")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="并行工作进程（或线程）数（默认：CPU 核数）")
     p.add_argument("--json", metavar="PATH", help="另存一份 JSON（汇总数字、部门、文件清单、校验问题）")
     p.add_argument("--csv", metavar="DIR", help="另存各表为 CSV（UTF-8，可用 Excel 打开）")
     p.add_argument("--on-duplicate", choices=("error", "keep-last", "keep-both"), default="error",
