@@ -102,7 +102,7 @@ def test_api_dataframes_and_exports(batch: Path, tmp_path: Path) -> None:
     with xlperf.consolidate(batch / "in", jobs=2, executor="thread") as cons:
         assert isinstance(cons, xlperf.Consolidation)
         assert len(cons.departments) == 51 and len(cons.tasks) == exp["tasks"]
-        assert len(cons.indicators) == exp["indicators"] and len(cons.files_df) == 51
+        assert len(cons.indicators) == exp["indicators"] and len(cons.files) == 51
         assert cons.departments["项目支出"].dtype == "float64"
         assert round(cons.departments["基本支出"].sum(), 2) == float(exp["basic"])
         assert cons.totals["项目支出"] == exp["project"]  # exact Decimal
@@ -202,7 +202,7 @@ def test_duplicate_departments_are_reported_never_silently_double_counted(tmp_pa
         assert len(dup) == 1
         assert a.department in dup.iloc[0]["说明"]
         project = cons.totals["项目支出"]
-        status = {Path(f.path).name: f.status for f in cons.files}
+        status = {Path(f.path).name: f.status for f in cons.file_records}
         if mode == "error":
             assert dup.iloc[0]["级别"] == "错误" and cons.exit_code == 1
             assert project == a.budget.project + c.budget.project
@@ -326,8 +326,8 @@ def test_xls_and_ods_inputs(tmp_path: Path) -> None:
     import xlperf
 
     with xlperf.consolidate(src, jobs=1) as cons:
-        assert sorted(Path(f.path).suffix for f in cons.files) == [".ods", ".xls"]
-        assert [f.status for f in cons.files] == ["成功", "成功"]
+        assert sorted(Path(f.path).suffix for f in cons.file_records) == [".ods", ".xls"]
+        assert [f.status for f in cons.file_records] == ["成功", "成功"]
         assert cons.totals["项目支出"] == sum(make_form(i, seed=12, tasks=10).budget.project for i in range(2))
 
 
@@ -342,7 +342,7 @@ def test_pandas_reads_every_sheet_with_the_right_shape(tmp_path: Path) -> None:
         frames = pd.read_excel(out, sheet_name=None, engine="openpyxl")
         assert list(frames) == ["部门汇总", "任务明细", "指标明细", "校验问题", "文件清单", "图表"]
         for name, df in (("任务明细", cons.tasks), ("指标明细", cons.indicators), ("校验问题", cons.issues),
-                         ("文件清单", cons.files_df)):
+                         ("文件清单", cons.files)):
             assert frames[name].shape == df.shape, name
             assert list(frames[name].columns) == list(df.columns)
         dept = frames["部门汇总"]
@@ -369,7 +369,7 @@ def test_a_worker_that_dies_does_not_stop_the_batch(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(mod, "process_file", dying)
     with mod.consolidate(tmp_path / "in", jobs=2, executor="process") as cons:
-        assert [f.status for f in cons.files] == ["成功"] * 6
+        assert [f.status for f in cons.file_records] == ["成功"] * 6
         assert len(cons.departments) == 6
 
 

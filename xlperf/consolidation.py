@@ -467,7 +467,8 @@ def _drain(ex: Any, it: Iterator[list[tuple[str, str]]], pending: deque[tuple[li
 # --------------------------------------------------------------------------------------------- result
 class Consolidation:
     """The consolidated data. Tables as pandas DataFrames (columns as in the summary sheets):
-    ``departments``, ``tasks``, ``indicators``, ``issues``, ``files``; ``to_excel(path)``,
+    ``departments``, ``tasks``, ``indicators``, ``issues``, ``files`` (the objects behind the last one:
+    ``file_records``); ``to_excel(path)``,
     ``to_json(path)``, ``to_csv(dir)``. Amounts are in 万元; ``totals`` holds exact Decimal sums.
 
     Detail rows live in temporary spool files until :meth:`close` (or garbage collection).
@@ -475,7 +476,7 @@ class Consolidation:
 
     def __init__(self, on_duplicate: str = "error") -> None:
         self.on_duplicate = on_duplicate
-        self.files: list[FileRecord] = []  # replaced by a DataFrame view in ``files_df``
+        self.file_records: list[FileRecord] = []  # 文件清单 as objects; ``files`` is the DataFrame
         self._depts: list[_Dept] = []
         self._tasks = _Spool()
         self._inds = _Spool()
@@ -488,8 +489,8 @@ class Consolidation:
 
     # ------------------------------------------------------------------------------------------ build
     def _add_file(self, res: _FileResult | None, path: Path, display: str, ignored: str | None) -> None:
-        rec = FileRecord(index=len(self.files) + 1, path=display)
-        self.files.append(rec)
+        rec = FileRecord(index=len(self.file_records) + 1, path=display)
+        self.file_records.append(rec)
         if ignored is not None:
             rec.status, rec.reason = (SKIPPED, ignored[1:]) if ignored.startswith("!") else (IGNORED, ignored)
             return
@@ -536,7 +537,7 @@ class Consolidation:
             prev.included = False
             self._excluded.add(prev.form_id)
             self._index[dept.key] = dept
-            old = self.files[prev.file_index - 1]
+            old = self.file_records[prev.file_index - 1]
             self._refresh_status(old)
             return (*loc, "警告", "XC001",
                     f"部门「{dept.name}」（{year}）重复：以本表为准，{prev.where()} 中的同名部门未计入汇总"
@@ -579,19 +580,19 @@ class Consolidation:
 
     @property
     def counts(self) -> dict[str, int]:
-        st = Counter(f.status for f in self.files)
+        st = Counter(f.status for f in self.file_records)
         depts = self.included_departments
         return {
-            "files": len(self.files), "ok": st[OK], "skipped": st[SKIPPED], "ignored": st[IGNORED],
+            "files": len(self.file_records), "ok": st[OK], "skipped": st[SKIPPED], "ignored": st[IGNORED],
             "departments": len(depts), "tasks": sum(r[10] for r in depts), "indicators": sum(r[11] for r in depts),
-            "errors": sum(f.errors for f in self.files), "warnings": sum(f.warnings for f in self.files),
+            "errors": sum(f.errors for f in self.file_records), "warnings": sum(f.warnings for f in self.file_records),
         }
 
     @property
     def exit_code(self) -> int:
         """0 all good; 1 some files could not be consolidated (unreadable, not a form, missing) or the
         validator (or an unwanted duplicate) reported errors."""
-        failed = any(f.status == SKIPPED and not f.form_ids for f in self.files)
+        failed = any(f.status == SKIPPED and not f.form_ids for f in self.file_records)
         return 1 if failed or self.counts["errors"] else 0
 
     def task_rows(self) -> Iterator[tuple]:
@@ -644,8 +645,8 @@ class Consolidation:
         return self._frame("issues", ISSUE_COLS, self.issue_rows())
 
     @property
-    def files_df(self) -> Any:
-        return self._frame("files", FILE_COLS, (f.row() for f in self.files))
+    def files(self) -> Any:
+        return self._frame("files", FILE_COLS, (f.row() for f in self.file_records))
 
     # ------------------------------------------------------------------------------------------ output
     def to_excel(self, path: str | Path, *, compresslevel: int = 1) -> Path:
@@ -669,7 +670,7 @@ class Consolidation:
             (TASK_SHEET, TASK_COLS, self.task_rows()),
             (IND_SHEET, IND_COLS, self.indicator_rows()),
             (ISSUE_SHEET, ISSUE_COLS, self.issue_rows()),
-            (FILE_SHEET, FILE_COLS, (f.row() for f in self.files)),
+            (FILE_SHEET, FILE_COLS, (f.row() for f in self.file_records)),
         ]
         for name, cols, rows in tables:
             p = d / f"{name}.csv"
@@ -690,7 +691,7 @@ class Consolidation:
         yield "summary", {**self.counts, "totals": {k: _json_value(v) for k, v in self.totals.items()},
                           "validated": self.validated, "on_duplicate": self.on_duplicate}, False
         yield "notes", list(self.notes), False
-        yield "files", recs(FILE_COLS, (f.row() for f in self.files)), True
+        yield "files", recs(FILE_COLS, (f.row() for f in self.file_records)), True
         yield "departments", recs(DEPT_COLS, self.included_departments), True
         yield "issues", recs(ISSUE_COLS, self.issue_rows()), True
         if details:
@@ -905,12 +906,12 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
 
         # 文件清单
         ws = wb.add_sheet(FILE_SHEET, widths=_WIDTHS[FILE_SHEET], freeze=(1, 0),
-                          dimension=(len(cons.files) + 1, len(FILE_COLS)))
+                          dimension=(len(cons.file_records) + 1, len(FILE_COLS)))
         ws.write_row(FILE_COLS, head, height=30)
-        for f in cons.files:
+        for f in cons.file_records:
             ws.write_row(f.row(), [0, 0, bad if f.status == SKIPPED else 0] + [0] * (len(FILE_COLS) - 3))
-        if cons.files:
-            ws.set_autofilter(0, 0, len(cons.files), len(FILE_COLS) - 1)
+        if cons.file_records:
+            ws.set_autofilter(0, 0, len(cons.file_records), len(FILE_COLS) - 1)
 
         # 图表: small source tables on the left, native charts on the right
         ws = wb.add_sheet(CHART_SHEET, widths=[30, 14, 14, 10, 4], selected=False)

@@ -79,7 +79,7 @@ def _print_summary(cons, out: Path) -> None:
     )
     print(f"基本支出 {t['基本支出']:,.2f}  项目支出 {t['项目支出']:,.2f}  财政拨款 {t['财政拨款']:,.2f}（万元）")
     print(f"输出：{out}")
-    skipped = [f for f in cons.files if f.status == "跳过"]
+    skipped = [f for f in cons.file_records if f.status == "跳过"]
     for f in skipped[:20]:
         print(f"  跳过 {f.path}：{f.reason}", file=sys.stderr)
     if len(skipped) > 20:
