@@ -40,13 +40,17 @@ SIZES = {"realistic": ((10, 40), (3, 8)), "seed": (10, (3, 6))}
 
 
 def ensure_inputs(n: int, size: str, seed: int, folder: Path) -> list[Path]:
+    import hashlib
+
+    import xlperf.synth
     from xlperf.synth import generate
 
-    marker = folder / f".complete-{n}-{size}-{seed}"
+    version = hashlib.sha256(Path(xlperf.synth.__file__).read_bytes()).hexdigest()[:12]
+    marker = folder / f".complete-{n}-{size}-{seed}-{version}"
     if marker.exists():
         return sorted(folder.rglob("*.xlsx"))
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.rglob("*.xlsx"):
+    for old in [*folder.rglob("*.xlsx"), *folder.glob(".complete-*")]:
         old.unlink()
     tasks, inds = SIZES[size]
     t0 = time.perf_counter()
