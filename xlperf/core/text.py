@@ -71,7 +71,15 @@ def clean(value: Any) -> str:
 
 def squash(value: Any) -> str:
     """``clean`` with every whitespace character removed (for comparisons of names and labels)."""
+    if type(value) is str:
+        return _squash_str(value)
     return _WS_RE.sub("", clean(value))
+
+
+@lru_cache(maxsize=16384)
+def _squash_str(value: str) -> str:
+    # the rules compare the same few labels (一级/二级 names, ops, units) thousands of times per batch
+    return _WS_RE.sub("", nfkc(value).strip())
 
 
 def label_key(value: Any) -> str:
