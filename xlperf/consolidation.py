@@ -4,11 +4,15 @@ Pipeline (``consolidate(paths)``):
 
 1. discover the inputs (files and folders, recursive; Office lock files ``~$…`` and hidden files are
    listed as 忽略; the output file itself and xlperf summaries are never read back as inputs);
-2. a thread pool reads, parses and validates the files (python-calamine releases the GIL while it
-   reads); at most ``4 × jobs`` files are in flight and results are consumed in input order, so
-   memory does not grow with the number of files and the output is deterministic;
-3. per form, compact row tuples for 任务明细 / 指标明细 / 校验问题 are appended to temporary spool
-   files (``marshal``); only one small row per department and per file stays in memory;
+2. workers read, parse and validate the files and turn each form into compact rows: forked worker
+   processes on Linux for big batches (parsing and the rules are pure Python, so threads only
+   overlap the parts python-calamine and zlib run without the GIL), a thread pool otherwise. A
+   bounded number of files is in flight and results are consumed in input order, so memory does not
+   grow with the number of files and the output is deterministic. A worker that dies does not stop
+   the batch (the rest is finished in the parent);
+3. per form, the row tuples for 任务明细 / 指标明细 / 校验问题 arrive ``marshal``-serialised and are
+   appended to temporary spool files; only one small row per department and per file stays in
+   memory;
 4. ``to_excel`` streams the summary with :mod:`xlperf.io.fastxlsx` (text always as text, totals as
    live ``SUM`` formulas with cached values, native charts), atomically.
 
