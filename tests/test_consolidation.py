@@ -107,6 +107,9 @@ def test_api_dataframes_and_exports(batch: Path, tmp_path: Path) -> None:
         assert round(cons.departments["基本支出"].sum(), 2) == float(exp["basic"])
         assert cons.totals["项目支出"] == exp["project"]  # exact Decimal
         assert set(cons.indicators["一级指标"]) <= {"产出指标", "效益指标", "成本指标", "满意度指标"}
+        cats = cons.category_counts()  # the 图表 sheet's source
+        assert sum(cats.values()) == exp["indicators"]
+        assert cats == cons.indicators.groupby(["一级指标", "二级指标"]).size().to_dict()
         assert list(cons.issues.columns) == ["来源文件", "工作表", "单元格", "部门名称", "级别", "代码", "说明", "任务", "指标"]
         csvs = cons.to_csv(tmp_path / "csv")
         assert {p.name for p in csvs} == {"部门汇总.csv", "任务明细.csv", "指标明细.csv", "校验问题.csv", "文件清单.csv"}

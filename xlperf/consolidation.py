@@ -100,13 +100,13 @@ class FileRecord:
                 self.errors, self.warnings, "、".join(d for d in self.departments if d)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Dept:
     form_id: int
     file_index: int
     key: tuple[str, int | None] | None
     row: list[Any]  # DEPT_COLS; money as Decimal or None
-    categories: Counter[tuple[str, str]]
+    categories: bytes  # marshal({(一级, 二级): count}): compact, one per department
     included: bool = True
     n_tasks: int = 0
     n_indicators: int = 0
@@ -505,7 +505,7 @@ class Consolidation:
             rec.errors += sum(1 for i in res.issues if i[4] == "错误")
         for fr in res.forms:
             form_id = len(self._depts)
-            dept = _Dept(form_id, rec.index, fr.key, fr.dept, Counter(fr.categories), n_tasks=fr.n_tasks,
+            dept = _Dept(form_id, rec.index, fr.key, fr.dept, marshal.dumps(fr.categories), n_tasks=fr.n_tasks,
                          n_indicators=fr.n_indicators)
             dup_issue = self._check_duplicate(dept)
             self._depts.append(dept)
@@ -617,7 +617,7 @@ class Consolidation:
         out: Counter[tuple[str, str]] = Counter()
         for d in self._depts:
             if d.included:
-                out.update(d.categories)
+                out.update(marshal.loads(d.categories))
         return out
 
     def _frame(self, name: str, cols: list[str], rows: Iterable[Any], money: Iterable[int] = ()) -> Any:
