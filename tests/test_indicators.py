@@ -579,3 +579,11 @@ def test_every_csv_task_type_name_resolves(lib):
     names = {n for n in names if "weak" not in n}  # the weak real example was reviewed out
     assert len(names) == 16
     assert all(lib.get(n) is not None for n in names), [n for n in names if lib.get(n) is None]
+
+
+@pytest.mark.xfail(reason="xlperf.io.xlsx.lossy_parts counts the comments' VML (xl/drawings/*.vml) as 图形/图片, "
+                          "so a workbook with cell notes cannot be rewritten in place", raises=Exception)
+def test_second_in_place_insert_after_notes(seed_xlsx):
+    xlperf.insert_indicators(seed_xlsx, 1, in_place=True)  # writes notes on the cells to fill
+    res = xlperf.insert_indicators(seed_xlsx, 2, in_place=True)
+    assert res.written
