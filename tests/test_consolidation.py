@@ -382,3 +382,28 @@ def test_output_that_cannot_be_written_is_a_clean_error(tmp_path: Path, capsys: 
     assert main(["consolidate", str(tmp_path / "in"), "-o", str(tmp_path / "afile" / "o.xlsx"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "无法写入" in err and "Traceback" not in err
+
+
+def test_chart_sheet_tables_and_native_charts(tmp_path: Path) -> None:
+    import zipfile
+
+    import xlperf
+
+    generate(tmp_path / "in", 33, seed=15, tasks=10, indicators=3)
+    with xlperf.consolidate(tmp_path / "in", jobs=1) as cons:
+        out = cons.to_excel(tmp_path / "o.xlsx")
+        projects = sorted(cons.departments["项目支出"], reverse=True)
+        total = cons.totals["项目支出"]
+        cats = cons.category_counts()
+    rows = _all_rows(out)["图表"]
+    assert rows[0][0] == "项目支出（万元）：前 30 个部门" and rows[1][:3] == ["部门名称", "项目支出", "基本支出"]
+    shown = [r[1] for r in rows[2:32]]
+    assert shown == pytest.approx(projects[:30])
+    assert rows[32][0] == "其他 3 个部门" and rows[32][1] == pytest.approx(float(total) - sum(projects[:30]))
+    by1 = {r[0]: r[1] for r in rows if r[0] in ("产出指标", "效益指标", "成本指标", "满意度指标")}
+    assert by1 == {l1: sum(k for (a, _b), k in cats.items() if a == l1) for l1 in by1}
+    with zipfile.ZipFile(out) as zf:
+        charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 3
+        first = zf.read("xl/charts/chart1.xml").decode()
+        assert "<c:barChart>" in first and "$B$3:$B$32" in first  # the 30 departments, not the 其他 row

@@ -26,6 +26,7 @@ pandas is imported only when a DataFrame is asked for (``Consolidation.departmen
 
 from __future__ import annotations
 
+import heapq
 import importlib
 import importlib.util
 import io
@@ -47,6 +48,7 @@ from .errors import NotAFormError, XlperfError
 
 WORKBOOK_EXTS = (".xlsx", ".xlsm", ".xls", ".ods")
 PROCESS_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+TOP_DEPARTMENTS = 30  # departments shown in the 图表 sheet's 项目支出 chart
 ON_DUPLICATE = ("error", "keep-last", "keep-both")
 
 OK, SKIPPED, IGNORED = "成功", "跳过", "忽略"
@@ -79,7 +81,7 @@ _SUMMARY_SHEETS = {DEPT_SHEET, FILE_SHEET, IND_SHEET}
 
 
 # --------------------------------------------------------------------------------------------- records
-@dataclass
+@dataclass(slots=True)
 class FileRecord:
     """One input as listed in 文件清单."""
 
@@ -102,21 +104,25 @@ class FileRecord:
 
 @dataclass(slots=True)
 class _Dept:
+    """What stays in memory per form (its 部门汇总 row is spooled): a few ints."""
+
     form_id: int
     file_index: int
-    key: tuple[str, int | None] | None
-    row: list[Any]  # DEPT_COLS; money as Decimal or None
-    categories: bytes  # marshal({(一级, 二级): count}): compact, one per department
     included: bool = True
     n_tasks: int = 0
     n_indicators: int = 0
 
-    @property
-    def name(self) -> str:
-        return self.row[0] or ""
 
-    def where(self) -> str:
-        return f"{self.row[14]}［{self.row[15]}］"
+def _where(row: list[Any]) -> str:
+    return f"{row[14]}［{row[15]}］"
+
+
+def _dept_to_spool(row: list[Any]) -> tuple:
+    return tuple(None if v is None else str(v) if i in DEPT_MONEY else v for i, v in enumerate(row))
+
+
+def _dept_from_spool(row: tuple) -> list[Any]:
+    return [None if v is None else Decimal(v) if i in DEPT_MONEY else v for i, v in enumerate(row)]
 
 
 @dataclass
@@ -131,7 +137,6 @@ class _FormResult:
     n_indicators: int
     issues: bytes
     n_issues: int
-    categories: dict[tuple[str, str], int]
     errors: int
     warnings: int
 
@@ -280,7 +285,6 @@ def _form_result(form: Any, report: Any, display: str) -> _FormResult:
         total = (b.basic or Decimal(0)) + (b.project or Decimal(0))
     tasks: list[tuple] = []
     inds: list[tuple] = []
-    cats: Counter[tuple[str, str]] = Counter()
     n_ind = 0
     for t in form.tasks:
         seq = t.seq if isinstance(t.seq, (int, str)) or t.seq is None else str(t.seq)
@@ -292,7 +296,6 @@ def _form_result(form: Any, report: Any, display: str) -> _FormResult:
             core = None if i.core is None else ("是" if i.core else "否")
             inds.append((dept, year, seq, t.name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
                          display, sheet, i.cells.get("name")))
-            cats[(i.level1 or "（空）", i.level2 or "（空）")] += 1
         n_ind += len(t.indicators)
     issues: list[tuple] = []
     errors = warnings = 0
@@ -315,7 +318,7 @@ def _form_result(form: Any, report: Any, display: str) -> _FormResult:
 
         key = (squash(dept), year)
     return _FormResult(row, key, marshal.dumps(tasks), len(tasks), marshal.dumps(inds), len(inds),
-                       marshal.dumps(issues), len(issues), dict(cats), errors, warnings)
+                       marshal.dumps(issues), len(issues), errors, warnings)
 
 
 def _looks_like_summary(path: Path) -> bool:
@@ -482,6 +485,7 @@ class Consolidation:
         self.on_duplicate = on_duplicate
         self.file_records: list[FileRecord] = []  # 文件清单 as objects; ``files`` is the DataFrame
         self._depts: list[_Dept] = []
+        self._dept_rows = _Spool()
         self._tasks = _Spool()
         self._inds = _Spool()
         self._issues = _Spool()
@@ -489,7 +493,7 @@ class Consolidation:
         self._frames: dict[str, Any] = {}
         self.notes: list[str] = []
         self.validated = False
-        self._index: dict[tuple[str, int | None], _Dept] = {}
+        self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
 
     # ------------------------------------------------------------------------------------------ build
     def _add_file(self, res: _FileResult | None, path: Path, display: str, ignored: str | None) -> None:
@@ -505,9 +509,8 @@ class Consolidation:
             rec.errors += sum(1 for i in res.issues if i[4] == "错误")
         for fr in res.forms:
             form_id = len(self._depts)
-            dept = _Dept(form_id, rec.index, fr.key, fr.dept, marshal.dumps(fr.categories), n_tasks=fr.n_tasks,
-                         n_indicators=fr.n_indicators)
-            dup_issue = self._check_duplicate(dept)
+            dept = _Dept(form_id, rec.index, n_tasks=fr.n_tasks, n_indicators=fr.n_indicators)
+            dup_issue = self._check_duplicate(dept, fr.key, fr.dept)
             self._depts.append(dept)
             self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
             self._inds.append_blob(form_id, fr.indicators, fr.n_indicators)
@@ -518,42 +521,45 @@ class Consolidation:
                     fr.errors += 1
                 else:
                     fr.warnings += 1
-                dept.row[12], dept.row[13] = fr.errors, fr.warnings
+                fr.dept[12], fr.dept[13] = fr.errors, fr.warnings
+            self._dept_rows.append(form_id, [_dept_to_spool(fr.dept)])
             rec.forms += 1
             rec.tasks += fr.n_tasks
             rec.indicators += fr.n_indicators
             rec.errors += fr.errors
             rec.warnings += fr.warnings
-            rec.departments.append(dept.name)
+            rec.departments.append(fr.dept[0] or "")
             rec.form_ids.append(form_id)
         self._refresh_status(rec)
 
-    def _check_duplicate(self, dept: _Dept) -> tuple | None:
-        if dept.key is None:
+    def _check_duplicate(self, dept: _Dept, key: tuple[str, int | None] | None, row: list[Any]) -> tuple | None:
+        if key is None:
             return None
-        prev = self._index.get(dept.key)
-        if prev is None:
-            self._index[dept.key] = dept
+        hit = self._index.get(key)
+        if hit is None:
+            self._index[key] = (dept.form_id, _where(row))
             return None
-        year = f"{dept.key[1]}年" if dept.key[1] is not None else "年度不明"
-        loc = (dept.row[14], dept.row[15], None, dept.row[0])
+        prev_id, prev_where = hit
+        prev = self._depts[prev_id]
+        name = row[0]
+        year = f"{key[1]}年" if key[1] is not None else "年度不明"
+        loc = (row[14], row[15], None, name)
         if self.on_duplicate == "keep-last":
             prev.included = False
             self._excluded.add(prev.form_id)
-            self._index[dept.key] = dept
-            old = self.file_records[prev.file_index - 1]
-            self._refresh_status(old)
+            self._index[key] = (dept.form_id, _where(row))
+            self._refresh_status(self.file_records[prev.file_index - 1])
             return (*loc, "警告", "XC001",
-                    f"部门「{dept.name}」（{year}）重复：以本表为准，{prev.where()} 中的同名部门未计入汇总"
+                    f"部门「{name}」（{year}）重复：以本表为准，{prev_where} 中的同名部门未计入汇总"
                     "（--on-duplicate keep-last）", None, None)
         if self.on_duplicate == "keep-both":
             return (*loc, "警告", "XC001",
-                    f"部门「{dept.name}」（{year}）重复出现（另见 {prev.where()}），两者均已计入汇总"
+                    f"部门「{name}」（{year}）重复出现（另见 {prev_where}），两者均已计入汇总"
                     "（--on-duplicate keep-both），合计中该部门被计算两次", None, None)
         dept.included = False
         self._excluded.add(dept.form_id)
         return (*loc, "错误", "XC001",
-                f"部门「{dept.name}」（{year}）重复：已在 {prev.where()} 中汇总，本表未计入"
+                f"部门「{name}」（{year}）重复：已在 {prev_where} 中汇总，本表未计入"
                 "（可用 --on-duplicate keep-last 或 keep-both）", None, None)
 
     def _refresh_status(self, rec: FileRecord) -> None:
@@ -571,24 +577,31 @@ class Consolidation:
 
     # ------------------------------------------------------------------------------------------ views
     @property
-    def included_departments(self) -> list[list[Any]]:
-        return [d.row for d in self._depts if d.included]
+    def included_departments(self) -> Iterator[list[Any]]:
+        """The 部门汇总 rows of the consolidated forms (amounts as Decimal), streamed from the spool."""
+        for form_id, rows in self._dept_rows.blocks():
+            if form_id not in self._excluded:
+                for r in rows:
+                    yield _dept_from_spool(r)
 
     @property
     def totals(self) -> dict[str, Decimal]:
         """Exact sums over the consolidated departments (万元): 基本支出, 项目支出, 支出合计, 财政拨款, 其他资金."""
-        out = {}
-        for c in sorted(DEPT_MONEY):
-            out[DEPT_COLS[c]] = sum((r[c] for r in self.included_departments if r[c] is not None), Decimal(0))
+        out = {DEPT_COLS[c]: Decimal(0) for c in sorted(DEPT_MONEY)}
+        for r in self.included_departments:
+            for c in DEPT_MONEY:
+                if r[c] is not None:
+                    out[DEPT_COLS[c]] += r[c]
         return out
 
     @property
     def counts(self) -> dict[str, int]:
         st = Counter(f.status for f in self.file_records)
-        depts = self.included_departments
+        depts = [d for d in self._depts if d.included]
         return {
             "files": len(self.file_records), "ok": st[OK], "skipped": st[SKIPPED], "ignored": st[IGNORED],
-            "departments": len(depts), "tasks": sum(r[10] for r in depts), "indicators": sum(r[11] for r in depts),
+            "departments": len(depts), "tasks": sum(d.n_tasks for d in depts),
+            "indicators": sum(d.n_indicators for d in depts),
             "errors": sum(f.errors for f in self.file_records), "warnings": sum(f.warnings for f in self.file_records),
         }
 
@@ -614,11 +627,8 @@ class Consolidation:
             yield from rows
 
     def category_counts(self) -> Counter[tuple[str, str]]:
-        out: Counter[tuple[str, str]] = Counter()
-        for d in self._depts:
-            if d.included:
-                out.update(marshal.loads(d.categories))
-        return out
+        """Indicators per (一级指标, 二级指标) over the consolidated forms (the 图表 sheet's source)."""
+        return Counter((r[4] or "（空）", r[5] or "（空）") for r in self.indicator_rows())
 
     def _frame(self, name: str, cols: list[str], rows: Iterable[Any], money: Iterable[int] = ()) -> Any:
         if name not in self._frames:
@@ -849,8 +859,8 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         title = wb.add_format(bold=True, font_size=13)
         bad = wb.add_format(font_color="C00000")
 
-        # 部门汇总
-        depts = cons.included_departments
+        # 部门汇总 (streamed from the spool; totals and the top departments for the chart on the way)
+        n = sum(1 for d in cons._depts if d.included)
         notes = ["说明：金额单位为万元；合计行为 SUM 公式；支出合计 = 表中的部门预算支出合计，没有时为 基本支出 + 项目支出。"]
         dup = {"error": "同一部门（名称和年度相同）重复出现时，只计入第一次出现的表，其余列为错误（XC001）。",
                "keep-last": "同一部门重复出现时，以最后出现的表为准（XC001 警告）。",
@@ -858,26 +868,34 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         notes.append("说明：" + dup)
         notes += [f"说明：{x}" for x in cons.notes]
         ws = wb.add_sheet(DEPT_SHEET, widths=_WIDTHS[DEPT_SHEET], freeze=(1, 1),
-                          dimension=(len(depts) + 3 + len(notes), len(DEPT_COLS)))
+                          dimension=(n + 3 + len(notes), len(DEPT_COLS)))
         ws.write_row(DEPT_COLS, head, height=30)
         styles = [money if i in DEPT_MONEY else integer if 3 <= i <= 13 and i != 2 else 0 for i in range(len(DEPT_COLS))]
-        for r in depts:
+        sums = {c: Decimal(0) for c in range(DEPT_SUM_FROM, DEPT_SUM_TO + 1)}
+        top: list[tuple] = []  # min-heap of the TOP_DEPARTMENTS largest 项目支出
+        for k, r in enumerate(cons.included_departments):
             ws.write_row(r, styles)
-        n = len(depts)
+            for c in sums:
+                v = r[c]
+                if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+                    sums[c] += v
+            heapq.heappush(top, (r[6] or Decimal(0), -k, r[0] or "（未填部门名称）", r[5] or Decimal(0)))
+            if len(top) > TOP_DEPARTMENTS:
+                heapq.heappop(top)
         if n:
             ws.set_autofilter(0, 0, n, len(DEPT_COLS) - 1)
         tot: list[Any] = ["合计"] + [None] * (len(DEPT_COLS) - 1)
         tot_styles = [total_label] * len(DEPT_COLS)
-        for c in range(DEPT_SUM_FROM, DEPT_SUM_TO + 1):
-            s = sum((r[c] for r in depts if isinstance(r[c], (int, Decimal))), Decimal(0))
+        for c, total in sums.items():
             letter = col_letter(c)
-            tot[c] = Formula(f"SUM({letter}2:{letter}{n + 1})", s) if n else 0
+            tot[c] = Formula(f"SUM({letter}2:{letter}{n + 1})", total) if n else 0
             tot_styles[c] = total_money if c in DEPT_MONEY else total_int
         tot[1] = f"{n} 个部门"
         ws.write_row(tot, tot_styles)
         ws.skip_rows(1)
         for x in notes:
             ws.write_row([x], note)
+        top.sort(reverse=True)
 
         # 任务明细 / 指标明细 / 校验问题 (split over several sheets beyond Excel's row limit)
         def detail(name: str, cols: list[str], rows: Iterable[tuple], styles: list[int], total: int) -> None:
@@ -903,9 +921,17 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                 sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
 
         included = [d for d in cons._depts if d.included]
+        counts: Counter[tuple[str, str]] = Counter()  # indicators per (一级, 二级), for the 图表 sheet
+
+        def counted(rows: Iterable[tuple]) -> Iterator[tuple]:
+            for r in rows:
+                counts[(r[4] or "（空）", r[5] or "（空）")] += 1
+                yield r
+
         detail(TASK_SHEET, TASK_COLS, cons.task_rows(), [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))],
                sum(d.n_tasks for d in included))
-        detail(IND_SHEET, IND_COLS, cons.indicator_rows(), [0] * len(IND_COLS), sum(d.n_indicators for d in included))
+        detail(IND_SHEET, IND_COLS, counted(cons.indicator_rows()), [0] * len(IND_COLS),
+               sum(d.n_indicators for d in included))
         detail(ISSUE_SHEET, ISSUE_COLS, cons.issue_rows(), [0] * len(ISSUE_COLS), cons._issues.rows)
 
         # 文件清单
@@ -919,31 +945,26 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
 
         # 图表: small source tables on the left, native charts on the right
         ws = wb.add_sheet(CHART_SHEET, widths=[30, 14, 14, 10, 4], selected=False)
-        top = sorted(depts, key=lambda r: r[6] or Decimal(0), reverse=True)
-        limit = 30
-        shown = top[:limit]
-        ws.write_row([f"项目支出（万元）：前 {len(shown)} 个部门" if len(top) > limit else "项目支出（万元）：各部门"], title)
+        shown = top  # (项目支出, -order, name, 基本支出), largest first
+        more = n - len(shown)
+        ws.write_row([f"项目支出（万元）：前 {len(shown)} 个部门" if more else "项目支出（万元）：各部门"], title)
         ws.write_row(["部门名称", "项目支出", "基本支出"], head)
         r0 = ws.rows
-        for r in shown:
-            ws.write_row([r[0] or "（未填部门名称）", r[6], r[5]], [0, money, money])
+        for project, _k, name, basic in shown:
+            ws.write_row([name, project, basic], [0, money, money])
         r1 = ws.rows - 1  # the chart shows the departments, not the 其他 row below them
-        if len(top) > limit:
-            rest = top[limit:]
-            ws.write_row([f"其他 {len(rest)} 个部门",
-                          sum((r[6] or Decimal(0) for r in rest), Decimal(0)),
-                          sum((r[5] or Decimal(0) for r in rest), Decimal(0))], [0, money, money])
+        if more:
+            ws.write_row([f"其他 {more} 个部门", sums[6] - sum((t[0] for t in shown), Decimal(0)),
+                          sums[5] - sum((t[3] for t in shown), Decimal(0))], [0, money, money])
         charts: list[tuple[BarChart, int]] = []
         if r1 >= r0:
-            cats = [r[0] or "（未填部门名称）" for r in shown]
-            vals = [float(r[6] or 0) for r in shown]
             charts.append((BarChart(
                 "各部门项目支出（万元）",
                 [Series("项目支出", ref(CHART_SHEET, r0, 1, r1, 1), ref(CHART_SHEET, r0, 0, r1, 0),
-                        name_ref=ref(CHART_SHEET, r0 - 1, 1), value_cache=vals, category_cache=cats, color="4472C4")],
+                        name_ref=ref(CHART_SHEET, r0 - 1, 1), value_cache=[float(t[0]) for t in shown],
+                        category_cache=[t[2] for t in shown], color="4472C4")],
                 horizontal=True, number_format="#,##0"), max(18, (r1 - r0 + 1) + 4)))
         ws.skip_rows(1)
-        counts = cons.category_counts()
         by1: Counter[str] = Counter()
         for (l1, _l2), k in counts.items():
             by1[l1] += k
