@@ -407,3 +407,19 @@ def test_chart_sheet_tables_and_native_charts(tmp_path: Path) -> None:
         assert len(charts) == 3
         first = zf.read("xl/charts/chart1.xml").decode()
         assert "<c:barChart>" in first and "$B$3:$B$32" in first  # the 30 departments, not the 其他 row
+
+
+def test_details_beyond_the_sheet_row_limit_continue_on_a_second_sheet(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlperf
+    import xlperf.io.fastxlsx as fx
+
+    monkeypatch.setattr(fx, "MAX_ROWS", 40)  # Excel's 1,048,576, scaled down
+    generate(tmp_path / "in", 2, seed=16, tasks=10, indicators=3)
+    with xlperf.consolidate(tmp_path / "in", jobs=1) as cons:
+        out = cons.to_excel(tmp_path / "o.xlsx")
+        n_ind = len(cons.indicators)
+    sheets = _all_rows(out)
+    assert n_ind == 60 and "指标明细2" in sheets
+    assert len(sheets["指标明细"]) == 40 and sheets["指标明细2"][0] == sheets["指标明细"][0]
+    assert len(sheets["指标明细"]) - 1 + len(sheets["指标明细2"]) - 1 == n_ind
