@@ -803,8 +803,12 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     if executor == "auto":
         # worker processes are forked (Linux): they start in milliseconds with everything imported. Where
         # only "spawn" exists (Windows, macOS) each worker would re-import xlperf: threads there.
+        # Forking a process that runs other threads (a notebook, an add-in server) is not safe: threads there.
+        import threading
+
         big = jobs > 1 and len(work) >= PROCESS_MIN_FILES
-        executor = "process" if big and sys.platform.startswith("linux") else "thread"
+        alone = threading.active_count() == 1
+        executor = "process" if big and alone and sys.platform.startswith("linux") else "thread"
     from .core.parse import parse_grid  # noqa: F401  - imported before the workers fork
     from .io.readers import read_grids  # noqa: F401
     results = _ordered_map(work, jobs, validate is not None, executor)
