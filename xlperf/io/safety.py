@@ -71,18 +71,41 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None) -> zipfile.Zip
             f"解压后大小 {total // (1024 * 1024)} MB 超过上限 {cap // (1024 * 1024)} MB，拒绝处理",
             path=str(path),
         )
+    actual = 0
     for info in infos:
         if info.filename.endswith((".xml", ".rels", ".vml")) and not info.filename.startswith(
             ("xl/theme/", "xl/printerSettings/")
         ):
-            try:
-                with zf.open(info) as fh:
-                    head = fh.read(4096)
-            except Exception as exc:  # zlib.error, BadZipFile, EOFError, CRC errors
-                raise UnreadableFileError(f"文件已损坏（{info.filename} 无法解压）", path=str(path)) from exc
+            actual += _check_member(zf, info, path, cap - actual)
+    return zf
+
+
+def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
+    """Stream-decompress one XML part: reject a DTD in its prologue and a total beyond the cap.
+
+    zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
+    size is reported as corrupt before any other parser reads it. Returns the bytes seen."""
+    seen = 0
+    limit = min(info.file_size, budget)
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(4096)
             if _DTD_RE.search(head):
                 raise UnsafeFileError(f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-    return zf
+            seen = len(head)
+            while chunk := fh.read(1 << 20):
+                seen += len(chunk)
+                if seen > limit:
+                    break
+    except UnsafeFileError:
+        raise
+    except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
+        raise UnreadableFileError(f"文件已损坏（{info.filename} 无法解压）", path=str(path)) from exc
+    if seen > limit:
+        raise UnsafeFileError(
+            f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
+        )
+    return seen
 
 
 def check_ole(path: Path) -> None:

@@ -59,6 +59,8 @@ def lossy_parts(path: str | Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
+            # cell notes live in xl/drawings/commentsDrawing*.vml and survive a round trip
+            names = [n for n in names if not (n.startswith("xl/drawings/") and n.endswith(".vml"))]
             for prefix, label in LOSSY_PARTS.items():
                 if any(n.startswith(prefix) for n in names) and label not in found:
                     found.append(label)
@@ -73,8 +75,20 @@ def lossy_parts(path: str | Path) -> list[str]:
     return found
 
 
+_ILLEGAL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+
+
+def safe_text(value: str) -> str:
+    """Text that a cell can hold: control characters replaced, cut at Excel's 32,767 characters."""
+    value = _ILLEGAL_CHARS.sub("\ufffd", value)
+    return value if len(value) <= MAX_CELL_CHARS else value[: MAX_CELL_CHARS - 1] + "…"
+
+
 def set_text(cell: Any, value: Any) -> None:
     """Assign a value; strings are always stored as text (``'=HYPERLINK(...)'`` stays text)."""
+    if isinstance(value, str):
+        value = safe_text(value)
     cell.value = value
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
@@ -212,11 +226,12 @@ def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suff
         return source, True
     if out is not None:
         target = Path(out)
+        if target.suffix.lower() != ".xlsx":
+            raise WriteRefusedError("输出文件须为 .xlsx（xlperf 不写入宏，输出一律为不含宏的 .xlsx）", path=str(target))
         if target.exists() and target.resolve() == source.resolve():
             raise WriteRefusedError("输出文件与输入文件相同；要覆盖原文件请使用 --in-place（会先自动备份）")
         return target, False
-    ext = source.suffix if source.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
-    return source.with_name(f"{source.stem}{suffix}{ext}"), False
+    return source.with_name(f"{source.stem}{suffix}.xlsx"), False
 
 
 def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place: bool = False) -> Path | None:

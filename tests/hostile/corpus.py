@@ -1,0 +1,201 @@
+"""Generate the corpus of bad inputs (issue 7). Large files are generated, never committed.
+
+``build(dirpath)`` writes every case and returns {name: Case}. Each Case says what every command must
+answer: ``kind`` is the xlperf error kind (``UnreadableFileError.kind`` …) or ``None`` for a file that
+must be processed normally, and ``hint`` a fragment of the Chinese one-line message.
+
+Run directly to (re)build a corpus folder for manual checks and the safety measurements:
+    python tests/hostile/corpus.py OUTDIR
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "fixtures"
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASSWORD = "xlperf-测试"
+FORMULA_TEXTS = ['=HYPERLINK("http://example.com","x")', "=cmd|' /C calc'!A0", "+1+2", "-3", "@SUM(1,2)"]
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    kind: str | None  # expected xlperf error kind, None = must work
+    hint: str = ""
+
+
+def seed_form():
+    from xlperf.io.readers import load_form
+
+    return load_form(FIXTURES / "seed.txt")
+
+
+def _save(wb, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def seed_xlsx(path: Path, form=None) -> Path:
+    from xlperf.io.template import build_workbook
+
+    return _save(build_workbook(form or seed_form()), path)
+
+
+def _rewrite_zip(src: Path, dst: Path, change) -> Path:
+    """Copy the zip ``src`` to ``dst`` with ``change(name, data) -> data | None`` applied to each part."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info.filename, data)
+    return dst
+
+
+def billion_laughs(src: Path, dst: Path) -> Path:
+    dtd = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                      for i in range(1, 10))
+           + b"]>\n")
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+            return dtd + body.replace(b"<sheetData>", b"<sheetData><row r=\"1000\"><c r=\"A1000\" t=\"inlineStr\"><is><t>&lol9;</t></is></c></row>", 1)
+        return data
+
+    return _rewrite_zip(src, dst, change)
+
+
+def declared_bomb(src: Path, dst: Path, declared: int = 4 * 1024**3 - 1) -> Path:
+    """A zip whose central directory declares a 4 GB sheet (patched size fields)."""
+    shutil.copy(src, dst)
+    data = bytearray(dst.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if bytes(data[pos + 46: pos + 46 + n]) == name:
+            struct.pack_into("<I", data, pos + 24, declared)
+        pos += 4
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def ratio_bomb(src: Path, dst: Path, size_mb: int = 64) -> Path:
+    """A real high-ratio member: a sheet padded with ``size_mb`` MB of whitespace (~1000:1)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with zout.open(info.filename, "w", force_zip64=True) as fh:
+                    fh.write(data[:-len(b"</worksheet>")])
+                    chunk = b" " * (1 << 20)
+                    for _ in range(size_mb):
+                        fh.write(chunk)
+                    fh.write(b"</worksheet>")
+            else:
+                zout.writestr(info.filename, data)
+    return dst
+
+
+def encrypted(src: Path, dst: Path, password: str = PASSWORD) -> Path:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with src.open("rb") as fh, dst.open("wb") as out:
+        OOXMLFile(fh).encrypt(password, out)
+    return dst
+
+
+def formula_text_form():
+    form = seed_form()
+    form.department = FORMULA_TEXTS[0]
+    form.supervisor = FORMULA_TEXTS[1]
+    for ind, text in zip(form.tasks[0].indicators, FORMULA_TEXTS[2:], strict=False):
+        ind.name = text
+    return form
+
+
+def with_other_sheets(dst: Path) -> Path:
+    from xlperf.io.template import build_workbook
+
+    wb = build_workbook(seed_form())
+    notes = wb.create_sheet("填表说明", 0)
+    notes["A1"] = "本表由各部门填报，金额单位：万元。"
+    wb.create_sheet("Sheet 空白")
+    return _save(wb, dst)
+
+
+def big_form(n_tasks: int = 10_000):
+    from decimal import Decimal
+
+    form = seed_form()
+    proto = form.tasks
+    tasks = []
+    for i in range(n_tasks):
+        t = proto[i % len(proto)].model_copy(deep=True)
+        t.seq = i + 1
+        t.name = f"{t.name}（{i + 1}）"
+        tasks.append(t)
+    form.tasks = tasks
+    form.budget.project = sum((t.amount or Decimal(0) for t in tasks), Decimal(0))
+    return form
+
+
+def build(root: Path, *, big: bool = False) -> dict[str, Case]:
+    root.mkdir(parents=True, exist_ok=True)
+    good = seed_xlsx(root / "好的 表格" / "揭阳 政府办.xlsx")
+    cases: dict[str, Case] = {"good": Case(good, None)}
+    data = good.read_bytes()
+    (root / "truncated.xlsx").write_bytes(data[: len(data) // 2])
+    cases["truncated"] = Case(root / "truncated.xlsx", "unreadable", "损坏")
+    (root / "renamed_text.xlsx").write_text((FIXTURES / "seed.txt").read_text("utf-8"), encoding="utf-8")
+    cases["renamed_text"] = Case(root / "renamed_text.xlsx", "unreadable", "扩展名")
+    (root / "empty.xlsx").write_bytes(b"")
+    cases["empty"] = Case(root / "empty.xlsx", "unreadable", "文件为空")
+    (root / "folder.xlsx").mkdir(exist_ok=True)
+    cases["folder"] = Case(root / "folder.xlsx", "unreadable", "文件夹")
+    cases["encrypted"] = Case(encrypted(good, root / "encrypted.xlsx"), "encrypted", "文件已加密")
+    shutil.copy(FIXTURES / "seed.xls", root / "legacy.xls")
+    cases["legacy_xls"] = Case(root / "legacy.xls", None)
+    shutil.copy(FIXTURES / "seed.xls", root / "wps.et")
+    cases["wps_et"] = Case(root / "wps.et", "unsupported", "另存为 .xlsx")
+    cases["billion_laughs"] = Case(billion_laughs(good, root / "billion_laughs.xlsx"), "unsafe", "实体")
+    cases["declared_bomb"] = Case(declared_bomb(good, root / "declared_bomb.xlsx"), "unsafe", "拒绝处理")
+    cases["ratio_bomb"] = Case(ratio_bomb(good, root / "ratio_bomb.xlsx"), "unsafe", "压缩炸弹")
+    (root / "garbage.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+    cases["garbage_zip"] = Case(root / "garbage.xlsx", "unreadable", "损坏")
+    cases["formula_text"] = Case(seed_xlsx(root / "formula_text.xlsx", formula_text_form()), None)
+    long_form = seed_form()
+    long_form.overall_goal = "长" * 40_000 + "\x07控制字符"
+    cases["long_strings"] = Case(seed_xlsx(root / "long_strings.xlsx", long_form), None)
+    cases["other_sheets"] = Case(with_other_sheets(root / "多个 工作表.xlsx"), None)
+    import openpyxl
+
+    from xlperf.core.grid import Grid
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "不是表"
+    for r, row in enumerate(Grid.from_rows([["姓名", "电话"], ["张三", "123"]]).rows(), start=1):
+        for c, v in enumerate(row, start=1):
+            wb.active.cell(r, c, v)
+    cases["not_a_form"] = Case(_save(wb, root / "通讯录.xlsx"), "not-a-form", "不是绩效目标表")
+    if big:
+        cases["big_10000_tasks"] = Case(seed_xlsx(root / "big.xlsx", big_form()), None)
+    return cases
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "hostile-corpus")
+    for name, case in build(out, big="--big" in sys.argv).items():
+        print(f"{name:16s} {case.kind or 'ok':12s} {case.path}")
