@@ -11,8 +11,6 @@ files holding parts openpyxl would drop).
 from __future__ import annotations
 
 import copy
-import shutil
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,31 +208,9 @@ def _rewrite(
 
 
 def _save(wb: Any, target: Path, src: Path, replaces: bool) -> Path | None:
-    """``save_workbook``, except that the VML drawing of cell notes is not counted as a lost part.
+    from .io.xlsx import save_workbook
 
-    ``lossy_parts`` reports any ``xl/drawings/`` part as 图形/图片, but the VML part that carries cell
-    notes (every workbook xlperf has marked holds one) is rewritten by openpyxl, so an in-place re-mark
-    must not be refused because of it. Real drawings (``xl/drawings/drawing*.xml``) still are.
-    """
-    from .io.xlsx import atomic_write, backup_path, lossy_parts, save_workbook
-
-    if _only_note_drawings(src) and lossy_parts(src) == ["图形/图片"]:
-        backup = None
-        if replaces:
-            backup = backup_path(src)
-            shutil.copy2(src, backup)
-        atomic_write(target, wb.save)
-        return backup
     return save_workbook(wb, target, source=src, in_place=replaces)
-
-
-def _only_note_drawings(src: Path) -> bool:
-    try:
-        with zipfile.ZipFile(src) as zf:
-            names = [n for n in zf.namelist() if n.startswith("xl/drawings/")]
-    except (zipfile.BadZipFile, OSError):
-        return False
-    return bool(names) and all(n.endswith(".vml") or n.endswith(".vml.rels") for n in names)
 
 
 def _form_sheet(wb: Any, src: Path, sheet: str | None) -> tuple[Worksheet, Grid, Form]:

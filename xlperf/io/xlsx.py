@@ -60,7 +60,7 @@ def lossy_parts(path: str | Path) -> list[str]:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             # cell notes live in xl/drawings/commentsDrawing*.vml and survive a round trip
-            names = [n for n in names if not (n.startswith("xl/drawings/") and n.endswith(".vml"))]
+            names = [n for n in names if not (n.startswith("xl/drawings/") and n.endswith((".vml", ".vml.rels")))]
             for prefix, label in LOSSY_PARTS.items():
                 if any(n.startswith(prefix) for n in names) and label not in found:
                     found.append(label)
