@@ -94,3 +94,13 @@ def test_xlam_records_the_xlwings_version() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         core = zf.read("docProps/core.xml").decode()
     assert re.search(rf"<cp:keywords>[^<]*xlwings {re.escape(xlwings.__version__)}<", core)
+
+
+def test_pyproject_pins_the_recorded_version() -> None:
+    """``pip install .`` must give the xlwings whose DLL the add-in's VBA names."""
+    import tomllib
+
+    project = tomllib.loads((MACROS.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = [d for d in project["dependencies"] if re.match(r"xlwings\b", d)]
+    recorded = xlwings_sync.recorded_version((MACROS / "xlwings.bas").read_bytes())
+    assert pins == [f"xlwings=={recorded}"], f"pin xlwings=={recorded} in pyproject.toml ({HINT})"

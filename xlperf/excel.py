@@ -20,11 +20,9 @@ the core is imported when a button needs it. Every function takes an optional ``
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,10 +138,23 @@ def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
     if numeric:
         fmt = rng.number_format
         if not (isinstance(fmt, str) and "%" not in fmt):
+            # a column whose numbers share one format is asked once; mixed columns cell by cell
+            by_col: dict[int, list[int]] = {}
             for r, c in numeric:
-                cell_fmt = sheet.range((r + 1, c + 1)).number_format
-                if isinstance(cell_fmt, str) and "%" in cell_fmt:
-                    grid.values[(r, c)] = format_number(round(grid.values[(r, c)] * 100, 10)) + "%"
+                by_col.setdefault(c, []).append(r)
+            percent: list[tuple[int, int]] = []
+            for c, rows in sorted(by_col.items()):
+                col_fmt = sheet.range((min(rows) + 1, c + 1), (max(rows) + 1, c + 1)).number_format \
+                    if len(rows) > 1 else None
+                if isinstance(col_fmt, str):
+                    percent += [(r, c) for r in rows] if "%" in col_fmt else []
+                    continue
+                for r in rows:
+                    cell_fmt = sheet.range((r + 1, c + 1)).number_format
+                    if isinstance(cell_fmt, str) and "%" in cell_fmt:
+                        percent.append((r, c))
+            for r, c in percent:
+                grid.values[(r, c)] = format_number(round(grid.values[(r, c)] * 100, 10)) + "%"
     probe = Probe(sheet)
     if len(values) * max((len(r) for r in values), default=0) > 1 and rng.merge_cells is not False:
         filled = set(grid.values) | set(grid.formulas)
@@ -490,7 +501,7 @@ class Live:
         stem, dot, ext = name.rpartition(".")
         if not dot or ext.lower() not in ("xlsx", "xlsm", "xls", "xlsb"):
             stem, ext = name, "xlsx"
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = _now()
         safe = re.sub(r'[\\/:*?"<>|]', "_", stem) or "workbook"
         target = folder / f"{safe}.{stamp}.{ext}"
         n = 1
@@ -543,11 +554,19 @@ def _caller(book: Any) -> Any:
     return xw.Book.caller()
 
 
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
 def _log_error(exc: BaseException) -> Path | None:
+    import traceback
+
     try:
         folder = home() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"xlperf-error-{_dt.datetime.now():%Y%m%d-%H%M%S}.txt"
+        path = folder / f"xlperf-error-{_now()}.txt"
         from . import __version__
 
         path.write_text(
@@ -754,7 +773,7 @@ def consolidate_button(paths: Sequence[str] | str, book: Any = None) -> str | No
         live.status(f"正在汇总 {len(files)} 个文件…")
         cons = consolidate(files, executor="thread")
         folder = Path(files[0]).parent
-        out = folder / f"部门汇总-{_dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"
+        out = folder / f"部门汇总-{_now()}.xlsx"
         write_summary(cons, out)
         live.app.books.open(str(out))
         from .consolidation import OK

@@ -29,7 +29,9 @@ def _jsonable(v: Any) -> Any:
 class Located(BaseModel):
     """Mixin: where the thing sits. ``cells`` maps a field name to its A1 reference."""
 
-    model_config = ConfigDict(validate_assignment=False, arbitrary_types_allowed=True)
+    # defer_build: the parser builds models with model_construct, so the schema is only built when
+    # something validates (JSON export, tests); importing the model stays cheap for the Excel buttons
+    model_config = ConfigDict(validate_assignment=False, arbitrary_types_allowed=True, defer_build=True)
 
     sheet: str = ""
     row: int | None = Field(default=None, description="0-based sheet row of the first cell")
@@ -117,6 +119,8 @@ class Budget(Located):
 
 class TableLayout(BaseModel):
     """Where the task table's columns are (0-based), found by their labels."""
+
+    model_config = ConfigDict(defer_build=True)
 
     header_row: int
     first_data_row: int
