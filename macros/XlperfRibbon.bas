@@ -1,25 +1,26 @@
 Attribute VB_Name = "XlperfRibbon"
 ' xlperf ribbon callbacks (referenced from customUI14.xml as XlperfRibbon.<Name>).
-' Every button runs one function of the Python module xlperf.excel through xlwings' RunPython.
+' Every button runs one function of the Python module xlperf.excel through xlwings' RunPython
+' (see CallPython: the persistent Python server first, a fresh Python process if it cannot start).
 ' This module must stay ASCII: user-facing Chinese text lives in the ribbon XML and in Python.
 ' Non-ASCII text that VBA itself shows (file dialog) is written as \uXXXX and decoded by Unescape.
 Option Explicit
 
 Public Sub OnValidate(control As IRibbonControl)
-    RunPython "import xlperf.excel as x; x.validate_button()"
+    CallPython "import xlperf.excel as x; x.validate_button()"
 End Sub
 
 Public Sub OnClearMarks(control As IRibbonControl)
-    RunPython "import xlperf.excel as x; x.clear_marks_button()"
+    CallPython "import xlperf.excel as x; x.clear_marks_button()"
 End Sub
 
 Public Sub OnAutosum(control As IRibbonControl)
-    RunPython "import xlperf.excel as x; x.autosum_button()"
+    CallPython "import xlperf.excel as x; x.autosum_button()"
 End Sub
 
 Public Sub OnInsertIndicators(control As IRibbonControl)
     ' The task type (Chinese) comes from the menu item's tag; no tag means "detect automatically".
-    RunPython "import xlperf.excel as x; x.insert_indicators_button(" & PyStr(control.Tag) & ")"
+    CallPython "import xlperf.excel as x; x.insert_indicators_button(" & PyStr(control.Tag) & ")"
 End Sub
 
 Public Sub OnConsolidate(control As IRibbonControl)
@@ -30,15 +31,52 @@ Public Sub OnConsolidate(control As IRibbonControl)
         Title:=Unescape("\u9009\u62e9\u8981\u5408\u5e76\u7684\u90e8\u95e8\u8868\uff08\u53ef\u591a\u9009\uff09"), _
         MultiSelect:=True)
     If Not IsArray(picked) Then Exit Sub ' cancelled
-    RunPython "import xlperf.excel as x; x.consolidate_button(" & PyList(picked) & ")"
+    CallPython "import xlperf.excel as x; x.consolidate_button(" & PyList(picked) & ")"
 End Sub
 
 Public Sub OnNewForm(control As IRibbonControl)
-    RunPython "import xlperf.excel as x; x.new_form_button()"
+    CallPython "import xlperf.excel as x; x.new_form_button()"
 End Sub
 
 Public Sub OnAbout(control As IRibbonControl)
-    RunPython "import xlperf.excel as x; x.about_button()"
+    CallPython "import xlperf.excel as x; x.about_button()"
+End Sub
+
+Private ServerFailed As Boolean
+
+Private Sub CallPython(ByVal command As String)
+    ' xlperf addin install enables xlwings' persistent Python server ("USE UDF SERVER"), so that a
+    ' click does not start Python again. If that server cannot be started (COM server blocked, wrong
+    ' interpreter), run the command in a fresh Python process, for this click and the rest of the session.
+    If ServerFailed Then
+        RunFresh command
+        Exit Sub
+    End If
+    On Error GoTo NoServer
+    RunPython command
+    Exit Sub
+NoServer:
+    If LCase$(CStr(GetConfig("USE UDF SERVER", "False"))) <> "true" Then
+        MsgBox "xlperf: " & Err.Description, vbCritical
+        Exit Sub
+    End If
+    ServerFailed = True
+    Resume Fresh
+Fresh:
+    On Error GoTo 0
+    RunFresh command
+End Sub
+
+Private Sub RunFresh(ByVal command As String)
+    ' What RunPython does without the server (Windows): one Python process for this command, with the
+    ' same interpreter and PYTHONPATH arguments (see RunPython in the xlwings module).
+    Dim interpreter As String, pypath As String
+    interpreter = GetConfig("INTERPRETER_WIN", "")
+    If interpreter = "" Then interpreter = GetConfig("INTERPRETER", "python")
+    pypath = GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true") & ";" & ActiveWorkbook.FullName & ";" & _
+        ThisWorkbook.FullName & ";" & GetConfig("ONEDRIVE_CONSUMER_WIN") & ";" & _
+        GetConfig("ONEDRIVE_COMMERCIAL_WIN") & ";" & GetConfig("SHAREPOINT_WIN") & ";" & GetConfig("PYTHONPATH")
+    ExecuteWindows False, command, interpreter, pypath
 End Sub
 
 Private Function PyStr(ByVal s As String) As String

@@ -124,12 +124,12 @@ def test_ribbon_module_is_plain_ascii_vba() -> None:
 
 
 def runpython_calls() -> list[tuple[str, int]]:
-    """(function, number of arguments) of every RunPython call in XlperfRibbon.bas."""
+    """(function, number of arguments) of every Python call of a button in XlperfRibbon.bas."""
     text = _vba_text("XlperfRibbon.bas")
     calls = []
-    for line in re.findall(r"^\s*RunPython (.+)$", text, re.M):
+    for line in re.findall(r"^\s*CallPython (.+)$", text, re.M):
         match = re.fullmatch(r'"import xlperf\.excel as x; x\.(\w+)\((.*)\)"\r?', line.strip())
-        assert match, f"unexpected RunPython call: {line}"
+        assert match, f"unexpected CallPython call: {line}"
         args = match.group(2)
         if args == "":
             calls.append((match.group(1), 0))
@@ -138,6 +138,25 @@ def runpython_calls() -> list[tuple[str, int]]:
             assert re.fullmatch(r'" & Py(Str|List)\([\w.]+\) & "', args), args
             calls.append((match.group(1), 1))
     return calls
+
+
+def test_python_server_first_then_a_fresh_process() -> None:
+    procs = _procedures(_vba_text("XlperfRibbon.bas"))
+    call = procs["CallPython"]
+    # RunPython (server when configured) under an error handler; on failure the fallback, remembered
+    assert call.index("On Error GoTo NoServer") < call.index("RunPython command") < call.index("NoServer:")
+    assert "ServerFailed = True" in call and "Resume Fresh" in call and call.count("RunFresh command") == 2
+    assert 'GetConfig("USE UDF SERVER"' in call
+    fresh = procs["RunFresh"]
+    assert "ExecuteWindows False, command, interpreter, pypath" in fresh
+    # the same PYTHONPATH arguments as xlwings' own RunPython builds on Windows
+    xw = _vba_text("xlwings.bas")
+    for key in ("ADD_WORKBOOK_TO_PYTHONPATH", "ONEDRIVE_CONSUMER_WIN", "ONEDRIVE_COMMERCIAL_WIN", "SHAREPOINT_WIN",
+                "PYTHONPATH", "INTERPRETER_WIN"):
+        assert f'GetConfig("{key}"' in fresh and f'GetConfig("{key}"' in xw
+    assert re.search(r"^Function ExecuteWindows\(IsFrozen As Boolean, PythonCommand As String, PYTHON_WIN As String",
+                     xw, re.M)
+    assert not re.search(r"^\s*RunPython ", _vba_text("XlperfRibbon.bas").replace("    RunPython command", ""), re.M)
 
 
 def test_runpython_calls_are_the_expected_ones() -> None:
