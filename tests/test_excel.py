@@ -409,3 +409,36 @@ def test_importing_the_live_layer_is_light() -> None:
             "'pydantic', 'xlperf.core.parse') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_huge_used_range_is_refused_before_reading(seed_xlsx: Path, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(seed_xlsx)
+    wb.active.cell(700_000, 11).number_format = "0.00"  # formatting run far down a column
+    path = tmp_path / "long.xlsx"
+    wb.save(path)
+    book = xd.FakeBook(path)
+    xd.USED.clear()
+    message = excel.validate_button(book=book)
+    assert "已用区域过大" in message and "700000 行" in message
+    assert not any(u[1] == "value" for u in xd.USED)  # refused before the big read
+
+
+def test_consolidate_output_falls_back_when_the_folder_is_read_only(seed_xlsx: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   _home: Path) -> None:
+    import xlperf.consolidation as consolidation
+
+    real = consolidation.write_summary
+    targets: list[Path] = []
+
+    def write(cons: Any, path: Path, **kw: Any) -> None:
+        targets.append(path)
+        if path.parent == seed_xlsx.parent:
+            raise PermissionError(13, "只读", str(path))
+        real(cons, path, **kw)
+
+    monkeypatch.setattr(consolidation, "write_summary", write)
+    book = xd.FakeBook(seed_xlsx)
+    message = excel.consolidate_button([str(seed_xlsx)], book=book)
+    assert len(targets) == 2 and targets[1].parent == _home / "汇总" and targets[1].exists()
+    assert str(targets[1]) in message and book.app.opened == [("open", targets[1])]

@@ -36,6 +36,7 @@ TITLE = "xlperf 绩效目标"
 MAX_ADDRESS = 254  # Excel refuses multi-area addresses of 255 characters or more
 KEEP_BACKUPS = 30
 ALERT_LINES = 12
+MAX_CELLS = 5_000_000  # a used range beyond this is formatting run down whole columns, not a form
 
 
 def home() -> Path:
@@ -115,9 +116,14 @@ def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
     """
     from .core.grid import Grid
     from .core.text import format_number
+    from .errors import XlperfError
 
     rng = sheet.used_range
     top, left = rng.row - 1, rng.column - 1
+    nrows, ncols = rng.shape
+    if nrows * ncols > MAX_CELLS:
+        raise XlperfError(f"工作表「{sheet.name}」的已用区域过大（{nrows} 行 × {ncols} 列），"
+                          "请删除表格下方和右侧多余的行列（含只有格式的空行）后再试")
     values = _rows2d(rng.options(ndim=2).value)
     formulas = _rows2d(rng.formula)
     grid = Grid(sheet=sheet.name, source=source)
@@ -772,9 +778,13 @@ def consolidate_button(paths: Sequence[str] | str, book: Any = None) -> str | No
             raise XlperfError("没有选择文件")
         live.status(f"正在汇总 {len(files)} 个文件…")
         cons = consolidate(files, executor="thread")
-        folder = Path(files[0]).parent
-        out = folder / f"部门汇总-{_now()}.xlsx"
-        write_summary(cons, out)
+        out = Path(files[0]).parent / f"部门汇总-{_now()}.xlsx"
+        try:
+            write_summary(cons, out)
+        except OSError:  # a read-only folder (CD, protected share): write to xlperf's own folder
+            (home() / "汇总").mkdir(parents=True, exist_ok=True)
+            out = home() / "汇总" / out.name
+            write_summary(cons, out)
         live.app.books.open(str(out))
         from .consolidation import OK
 
