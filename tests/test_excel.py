@@ -24,7 +24,7 @@ import xlwings.main
 import xlperf
 from tests import xlwings_double as xd
 from xlperf import excel
-from xlperf.core.edits import SetFill, SetValue
+from xlperf.core.edits import DeleteSheet, InsertRows, Merge, SetFill, SetValue, Unmerge
 from xlperf.io.rows import insert_rows
 from xlperf.validation import clear_marks, mark_file
 
@@ -374,10 +374,14 @@ def test_every_xlwings_member_used_exists_with_a_compatible_signature(seed_xlsx:
     excel.about_button(book=book)
     excel.new_form_button(book=book)
     excel.consolidate_button([str(seed_xlsx)], book=book)
+    # rows styled after a row that is neither just above nor just below (copy + paste formats)
+    excel.LiveWriter(book, book.sheets[0]).apply([InsertRows(12, 2, style_from=9), Merge(12, 0, 13, 0),
+                                                  Unmerge(12, 0, 13, 0), DeleteSheet("没有这个表")])
     assert all("内部错误" not in a[0] and "未完成" not in a[0] for a in book.app.alerts), book.app.alerts
     used = {(cls, attr, kind) for cls, attr, kind, _, _ in xd.USED}
     assert {("Range", "merge_area", "get"), ("Range", "add_note", "call"), ("App", "properties", "call"),
-            ("Range", "insert", "call"), ("Sheets", "add", "call")} <= used
+            ("Range", "insert", "call"), ("Sheets", "add", "call"), ("Range", "paste", "call"),
+            ("Range", "merge", "call"), ("Range", "unmerge", "call")} <= used
     problems = []
     for cls, attr, kind, args, kwargs in xd.USED:
         real = REAL[cls]
@@ -442,3 +446,25 @@ def test_consolidate_output_falls_back_when_the_folder_is_read_only(seed_xlsx: P
     message = excel.consolidate_button([str(seed_xlsx)], book=book)
     assert len(targets) == 2 and targets[1].parent == _home / "汇总" and targets[1].exists()
     assert str(targets[1]) in message and book.app.opened == [("open", targets[1])]
+
+
+@pytest.mark.parametrize("style_from", [None, 11, 12, 5])
+def test_insert_rows_like_the_file_adapter(seed_xlsx: Path, tmp_path: Path, style_from: int | None) -> None:
+    from xlperf.io.xlsx import apply_edits
+
+    edits = [InsertRows(12, 3, style_from=style_from), SetValue(12, 7, "新指标"), Merge(12, 5, 14, 5)]
+    wb = openpyxl.load_workbook(seed_xlsx)
+    apply_edits(wb, wb.worksheets[0], edits)
+    book = live_book(seed_xlsx, tmp_path)
+    excel.LiveWriter(book, book.sheets[0]).apply(edits)
+    assert not _diff(snapshot(wb), snapshot(book.wb))
+    # the new rows carry the same styles (Excel's copy origin, or copy + paste formats); without
+    # style_from Excel still copies the row above while the file adapter leaves them plain (no plan does that)
+    if style_from is None:
+        return
+    ws_live, ws_cli = book.wb.worksheets[0], wb.worksheets[0]
+    for r in (13, 14, 15):
+        for c in range(6, 12):
+            for side in ("left", "right", "top", "bottom"):
+                assert getattr(ws_live.cell(r, c).border, side).style == getattr(ws_cli.cell(r, c).border, side).style
+            assert ws_live.cell(r, c).alignment.wrap_text == ws_cli.cell(r, c).alignment.wrap_text
