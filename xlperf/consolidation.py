@@ -47,6 +47,8 @@ from typing import Any
 from .errors import NotAFormError, XlperfError
 
 WORKBOOK_EXTS = (".xlsx", ".xlsm", ".xls", ".ods")
+# also picked up in folders, to be listed as 跳过 with the reason (另存为 .xlsx), never silently left out
+LISTED_EXTS = WORKBOOK_EXTS + (".et", ".ett")
 PROCESS_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
 TOP_DEPARTMENTS = 30  # departments shown in the 图表 sheet's 项目支出 chart
 ON_DUPLICATE = ("error", "keep-last", "keep-both")
@@ -189,8 +191,9 @@ class _Spool:
 def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> list[tuple[Path, str | None]]:
     """The input files in order, each with ``None`` or the reason it is ignored (lock/hidden file).
 
-    Folders are searched recursively for .xlsx .xlsm .xls .ods (hidden folders are skipped); a file
-    named explicitly is taken whatever its extension. Paths that do not exist are returned with
+    Folders are searched recursively for .xlsx .xlsm .xls .ods, and WPS .et (to be listed as skipped
+    with the reason; hidden folders are skipped); a file named explicitly is taken whatever its
+    extension. Paths that do not exist are returned with
     their reason too (``不存在``), as ``(path, "!…")``: the caller lists them as 跳过.
     """
     excluded = set()
@@ -219,7 +222,7 @@ def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ())
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in files:
-                    if name.lower().endswith(WORKBOOK_EXTS):
+                    if name.lower().endswith(LISTED_EXTS):
                         found.append(Path(root) / name)
             for f in sorted(found, key=lambda x: str(x)):
                 add(f, _ignore_reason(f))

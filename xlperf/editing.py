@@ -88,7 +88,9 @@ def open_form(path: str | Path, *, sheet: str | None = None) -> tuple[Any, Any, 
         raise UnreadableFileError("文件不存在", path=str(path))
     if path.suffix.lower() in TEXT_EXTS:
         raise UnsupportedFormatError("粘贴文本不能直接修改；请先用 xlperf import 转为 .xlsx", path=str(path))
-    wb = open_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+    # never keep_vba: outputs are .xlsx and must not carry a macro project (an .xlsm is never rewritten
+    # in place either: save_workbook refuses it because its VBA would be lost)
+    wb = open_workbook(path)
     if sheet is not None and sheet not in wb.sheetnames:
         raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(wb.sheetnames)}）", path=str(path))
     first: NotAFormError | None = None

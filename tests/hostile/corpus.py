@@ -4,12 +4,17 @@
 answer: ``kind`` is the xlperf error kind (``UnreadableFileError.kind`` …) or ``None`` for a file that
 must be processed normally, and ``hint`` a fragment of the Chinese one-line message.
 
+Every readable form in the corpus belongs to a different department, so that consolidating the whole
+folder keeps all of them (a duplicate department would be reported instead).
+
 Run directly to (re)build a corpus folder for manual checks and the safety measurements:
-    python tests/hostile/corpus.py OUTDIR
+    python tests/hostile/corpus.py OUTDIR [--big]
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import shutil
 import struct
 import sys
@@ -25,6 +30,20 @@ if str(ROOT) not in sys.path:
 
 PASSWORD = "xlperf-测试"
 FORMULA_TEXTS = ['=HYPERLINK("http://example.com","x")', "=cmd|' /C calc'!A0", "+1+2", "-3", "@SUM(1,2)"]
+FORM_SHEET_WITH_SPACE = "部门 绩效目标表"  # the form's sheet in the other_sheets case
+BIG_TASKS = 10_000
+# departments of the readable cases (legacy.xls is the seed form itself: 揭阳市人民政府办公室)
+DEPARTMENTS = {
+    "good": "揭阳市人民政府办公室（样表）",
+    "legacy_xls": "揭阳市人民政府办公室",
+    "formula_text": FORMULA_TEXTS[0],
+    "long_strings": "长文本测试单位",
+    "other_sheets": "多工作表测试单位",
+    "macro_xlsm": "宏工作簿测试单位",
+    "big_10000_tasks": "万项任务测试局",
+}
+MACRO_MODULE = b'Attribute VB_Name = "AutoRun"\r\nSub Auto_Open()\r\n    Shell "cmd /c calc.exe"\r\nEnd Sub\r\n'
+WORKBOOK_OPEN = b'Private Sub Workbook_Open()\r\n    Shell "cmd /c calc.exe"\r\nEnd Sub\r\n'
 
 
 @dataclass(frozen=True)
@@ -34,10 +53,13 @@ class Case:
     hint: str = ""
 
 
-def seed_form():
+def seed_form(department: str | None = None):
     from xlperf.io.readers import load_form
 
-    return load_form(FIXTURES / "seed.txt")
+    form = load_form(FIXTURES / "seed.txt")
+    if department is not None:
+        form.department = department
+    return form
 
 
 def _save(wb, path: Path) -> Path:
@@ -118,8 +140,7 @@ def encrypted(src: Path, dst: Path, password: str = PASSWORD) -> Path:
 
 
 def formula_text_form():
-    form = seed_form()
-    form.department = FORMULA_TEXTS[0]
+    form = seed_form(DEPARTMENTS["formula_text"])
     form.supervisor = FORMULA_TEXTS[1]
     for ind, text in zip(form.tasks[0].indicators, FORMULA_TEXTS[2:], strict=False):
         ind.name = text
@@ -127,34 +148,58 @@ def formula_text_form():
 
 
 def with_other_sheets(dst: Path) -> Path:
+    """The form on a sheet whose name holds a space, after a notes sheet, beside an empty sheet."""
     from xlperf.io.template import build_workbook
 
-    wb = build_workbook(seed_form())
+    wb = build_workbook(seed_form(DEPARTMENTS["other_sheets"]))
+    wb["绩效目标表"].title = FORM_SHEET_WITH_SPACE
     notes = wb.create_sheet("填表说明", 0)
     notes["A1"] = "本表由各部门填报，金额单位：万元。"
     wb.create_sheet("Sheet 空白")
     return _save(wb, dst)
 
 
-def big_form(n_tasks: int = 10_000):
-    from decimal import Decimal
+def macro_workbook(dst: Path) -> Path:
+    """An .xlsm holding the form and a VBA project that would run on opening (``Auto_Open`` in a
+    standard module, ``Workbook_Open`` in ThisWorkbook), built with xlperf's own VBA writer."""
+    from xlperf.addin import build as addin
+    from xlperf.addin import package as pkg
+    from xlperf.addin.ovba import WORKBOOK_BASE, VbaModule, document_module_source
+    from xlperf.io.template import build_workbook
 
-    form = seed_form()
-    proto = form.tasks
-    tasks = []
-    for i in range(n_tasks):
-        t = proto[i % len(proto)].model_copy(deep=True)
-        t.seq = i + 1
-        t.name = f"{t.name}（{i + 1}）"
-        tasks.append(t)
-    form.tasks = tasks
-    form.budget.project = sum((t.amount or Decimal(0) for t in tasks), Decimal(0))
-    return form
+    buf = io.BytesIO()
+    build_workbook(seed_form(DEPARTMENTS["macro_xlsm"])).save(buf)
+    modules = [
+        VbaModule("ThisWorkbook", "document", document_module_source("ThisWorkbook", WORKBOOK_BASE) + WORKBOOK_OPEN),
+        VbaModule("AutoRun", "standard", MACRO_MODULE),
+    ]
+    ribbon = b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui"><ribbon/></customUI>'
+    data = addin.make_macro_package(pkg.read_parts(buf.getvalue()), addin.MacroSources(modules, ribbon),
+                                    "Hostile", pkg.CT_WORKBOOK_XLSM)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(data)
+    return dst
+
+
+@functools.lru_cache(maxsize=2)
+def big_form(n_tasks: int = BIG_TASKS):
+    """A synthetic form with ``n_tasks`` tasks (3-6 indicators each, about 45,000 indicator rows)."""
+    from xlperf import synth
+
+    return synth.make_form(0, seed=7, tasks=n_tasks, indicators=(3, 6), department=DEPARTMENTS["big_10000_tasks"])
+
+
+def big_workbook(dst: Path, n_tasks: int = BIG_TASKS) -> Path:
+    """Written with xlperf.synth (fastxlsx, about a second); openpyxl's merge_cells is quadratic."""
+    from xlperf import synth
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return synth.write_workbook(dst, big_form(n_tasks))
 
 
 def build(root: Path, *, big: bool = False) -> dict[str, Case]:
     root.mkdir(parents=True, exist_ok=True)
-    good = seed_xlsx(root / "好的 表格" / "揭阳 政府办.xlsx")
+    good = seed_xlsx(root / "好的 表格" / "揭阳 政府办.xlsx", seed_form(DEPARTMENTS["good"]))
     cases: dict[str, Case] = {"good": Case(good, None)}
     data = good.read_bytes()
     (root / "truncated.xlsx").write_bytes(data[: len(data) // 2])
@@ -176,7 +221,7 @@ def build(root: Path, *, big: bool = False) -> dict[str, Case]:
     (root / "garbage.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
     cases["garbage_zip"] = Case(root / "garbage.xlsx", "unreadable", "损坏")
     cases["formula_text"] = Case(seed_xlsx(root / "formula_text.xlsx", formula_text_form()), None)
-    long_form = seed_form()
+    long_form = seed_form(DEPARTMENTS["long_strings"])
     long_form.overall_goal = "长" * 40_000 + "\x07控制字符"
     cases["long_strings"] = Case(seed_xlsx(root / "long_strings.xlsx", long_form), None)
     cases["other_sheets"] = Case(with_other_sheets(root / "多个 工作表.xlsx"), None)
@@ -190,8 +235,9 @@ def build(root: Path, *, big: bool = False) -> dict[str, Case]:
         for c, v in enumerate(row, start=1):
             wb.active.cell(r, c, v)
     cases["not_a_form"] = Case(_save(wb, root / "通讯录.xlsx"), "not-a-form", "不是绩效目标表")
+    cases["macro_xlsm"] = Case(macro_workbook(root / "宏 工作簿.xlsm"), None)
     if big:
-        cases["big_10000_tasks"] = Case(seed_xlsx(root / "big.xlsx", big_form()), None)
+        cases["big_10000_tasks"] = Case(big_workbook(root / "大表 一万项任务.xlsx"), None)
     return cases
 
 

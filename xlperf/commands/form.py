@@ -34,7 +34,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ..core.parse import parse_grid
     from ..io.readers import read_grids
     from ..io.template import build_workbook
-    from ..io.xlsx import atomic_write
+    from ..io.xlsx import atomic_write, write_error
 
     out = Path(args.output)
     _check_target(out)
@@ -42,19 +42,25 @@ def run_import(args: argparse.Namespace) -> int:
     grids = read_grids(src)
     form = parse_grid(grids[0])
     wb = build_workbook(form)
-    atomic_write(out, wb.save)
+    try:
+        atomic_write(out, wb.save)
+    except OSError as exc:
+        raise write_error(exc, out) from exc
     print(f"已写入 {out}：{len(form.tasks)} 项任务，{form.indicator_count} 个指标")
     return 0
 
 
 def run_new(args: argparse.Namespace) -> int:
     from ..io.template import build_workbook
-    from ..io.xlsx import atomic_write
+    from ..io.xlsx import atomic_write, write_error
 
     out = Path(args.output)
     _check_target(out)
     wb = build_workbook(None, blank_tasks=args.tasks, rows_per_task=args.rows,
                         department=args.department, year=args.year)
-    atomic_write(out, wb.save)
+    try:
+        atomic_write(out, wb.save)
+    except OSError as exc:
+        raise write_error(exc, out) from exc
     print(f"已写入空白绩效目标表 {out}")
     return 0

@@ -113,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
         errors = sum(len(r.errors) for r in reports)
         warnings = sum(len(r.warnings) for r in reports)
         infos = sum(len(r.infos) for r in reports)
-        line = f"共 {len(args.files)} 个文件：{summarize(errors, warnings, infos)}"
+        if reports or not failed:
+            line = f"共 {len(args.files)} 个文件：{summarize(errors, warnings, infos)}"
+        else:  # nothing was checked: "未发现问题" would mislead
+            line = f"共 {len(args.files)} 个文件"
         fixable = sum(len(r.fixable) for r in reports)
         if fixable and not args.fix:
             line += f"；其中 {fixable} 个（标 [*]）可用 --fix 自动修复"

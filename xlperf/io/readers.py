@@ -253,7 +253,11 @@ def open_workbook(path: str | Path, *, keep_vba: bool = False):
     kind = safety.sniff(path)
     safety.check_extension(path)
     if kind == "ole":
-        safety.check_ole(path)
+        try:
+            safety.check_ole(path)
+        except EncryptedFileError as exc:  # no --password here: the file would be written back unencrypted
+            raise EncryptedFileError("文件已加密（有打开密码），不能直接修改；请在 Excel 中去掉密码后再处理",
+                                     path=str(path)) from exc
         raise UnsupportedFormatError("旧版 .xls 文件只能读取，不能直接修改；请在 Excel 中另存为 .xlsx", path=str(path))
     if kind != "zip":
         raise UnreadableFileError("不是 xlsx 工作簿（可能是改了扩展名的文本文件）", path=str(path))

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import re
 import shutil
@@ -64,6 +65,8 @@ def lossy_parts(path: str | Path) -> list[str]:
             for prefix, label in LOSSY_PARTS.items():
                 if any(n.startswith(prefix) for n in names) and label not in found:
                     found.append(label)
+            if any(n.lower().endswith("vbaproject.bin") for n in names) and "VBA 宏" not in found:
+                found.append("VBA 宏")  # a macro project outside xl/ (main part elsewhere)
             for n in names:
                 if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"):
                     with zf.open(n) as fh:
@@ -201,13 +204,17 @@ def backup_path(path: Path) -> Path:
 
 
 def atomic_write(target: Path, write: Any) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file over ``target``."""
+    """Call ``write(tmp_path)`` then rename the temporary file over ``target``.
+
+    The result gets the permissions of the file it replaces, or the usual ones for a new file (the
+    temporary file is created private, 0600)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -215,6 +222,25 @@ def atomic_write(target: Path, write: Any) -> None:
         except OSError:
             pass
         raise
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask() sets it, process-wide, for a moment)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suffix: str = ".xlperf") -> tuple[Path, bool]:
@@ -226,6 +252,8 @@ def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suff
         return source, True
     if out is not None:
         target = Path(out)
+        if target.is_dir():
+            raise WriteRefusedError("输出路径是一个文件夹，请给出 .xlsx 文件名", path=str(target))
         if target.suffix.lower() != ".xlsx":
             raise WriteRefusedError("输出文件须为 .xlsx（xlperf 不写入宏，输出一律为不含宏的 .xlsx）", path=str(target))
         if target.exists() and target.resolve() == source.resolve():
@@ -246,12 +274,48 @@ def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place
             raise WriteRefusedError(
                 "拒绝原位改写：该工作簿含有保存后会丢失的内容（" + "、".join(lost) + "）；请用 -o 另存为新文件", path=str(source)
             )
+        if in_place and source.suffix.lower() != ".xlsx":
+            raise WriteRefusedError(
+                f"拒绝原位改写 {source.suffix} 文件：xlperf 只写入不含宏的 .xlsx；请用 -o 另存为 .xlsx", path=str(source)
+            )
         if lost:
             import sys
 
             print(f"注意：{source} 中的 " + "、".join(lost) + " 不会保留在输出文件中", file=sys.stderr)
-    if in_place and source is not None:
-        backup = backup_path(source)
-        shutil.copy2(source, backup)
-    atomic_write(target, wb.save)
+    # outputs are plain .xlsx workbooks: never a macro project (kept by keep_vba, with its ribbon), never
+    # a template's content type (Excel refuses an .xlsx that declares either)
+    wb.vba_archive = None
+    if Path(target).suffix.lower() == ".xlsx":
+        wb.template = False
+    try:
+        if in_place and source is not None:
+            backup = backup_path(source)
+            shutil.copy2(source, backup)
+        atomic_write(target, wb.save)
+    except BaseException as exc:
+        if backup is not None:  # the original was not replaced: its copy is not needed
+            backup.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, target) from exc
+        raise
     return backup
+
+
+def write_error(exc: OSError, target: Path) -> WriteRefusedError:
+    """The one-line message for an output that cannot be written (disk full, no permission, ...)."""
+    hint = "；文件可能正在 Excel/WPS 中打开，请关闭后重试" if isinstance(exc, PermissionError) else ""
+    why = _ERRNO_ZH.get(exc.errno or 0) or exc.strerror or str(exc)
+    return WriteRefusedError(f"无法写入 {target}（{why}）{hint}")
+
+
+_ERRNO_ZH = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "只读文件系统",
+    errno.EEXIST: "路径中有同名文件",
+    errno.ENOTDIR: "路径中有同名文件",
+    errno.EISDIR: "目标是一个文件夹",
+    errno.ENOENT: "路径不存在",
+    errno.ENAMETOOLONG: "文件名过长",
+}
