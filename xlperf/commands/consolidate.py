@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..consolidation import consolidate
     from ..errors import WriteRefusedError, XlperfError
+    from ..io.xlsx import write_error
 
     out = Path(args.output)
     if out.suffix.lower() != ".xlsx":
@@ -62,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 target = Path(args.csv)
                 cons.to_csv(target)
         except OSError as exc:
-            hint = "；文件可能正在 Excel/WPS 中打开，请关闭后重试" if isinstance(exc, PermissionError) else ""
-            raise WriteRefusedError(f"无法写入 {target}（{exc.strerror or exc}）{hint}") from exc
+            raise write_error(exc, target) from exc
         if not args.quiet:
             _print_summary(cons, out)
         return cons.exit_code
