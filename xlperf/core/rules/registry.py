@@ -12,7 +12,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -207,7 +207,10 @@ class Context:
 
     # -- money --
     def money(self, d: Decimal) -> Decimal:
-        return d.quantize(Decimal(1).scaleb(-self.config.money_places), rounding=ROUND_HALF_UP)
+        try:
+            return d.quantize(Decimal(1).scaleb(-self.config.money_places), rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # beyond 28 digits (an absurd amount, e.g. 1e26 in a hostile file): as is
+            return d
 
     # -- findings --
     def at(self, message: str, cell: str | None, task: Task | None = None, ind: Indicator | None = None,
