@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 import shutil
 import struct
 import sys
@@ -84,8 +85,12 @@ def _rewrite_zip(src: Path, dst: Path, change) -> Path:
     return dst
 
 
-def billion_laughs(src: Path, dst: Path) -> Path:
-    dtd = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+def billion_laughs(src: Path, dst: Path, *, padding: int = 0) -> Path:
+    """Nested entities in the sheet XML; ``padding`` bytes of comment before the DTD (to get past a
+    check that would only look at the first bytes)."""
+    noise = random.Random(7).randbytes(padding // 2).hex().encode()  # compresses ~2:1, not 1000:1
+    dtd = (b'<?xml version="1.0"?>\n' + (b"<!--" + noise + b"-->\n" if padding else b"")
+           + b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
            + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
                       for i in range(1, 10))
            + b"]>\n")
@@ -128,6 +133,22 @@ def ratio_bomb(src: Path, dst: Path, size_mb: int = 64) -> Path:
                     fh.write(b"</worksheet>")
             else:
                 zout.writestr(info.filename, data)
+    return dst
+
+
+def understated_bomb(src: Path, dst: Path, size_mb: int = 64, declared: int = 64 * 1024) -> Path:
+    """A real high-ratio member whose central directory understates its size (``declared`` bytes): the
+    ratio and total checks pass on the declared numbers; decompression must stop at the declared size."""
+    ratio_bomb(src, dst, size_mb)
+    data = bytearray(dst.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if bytes(data[pos + 46: pos + 46 + n]) == name:
+            struct.pack_into("<I", data, pos + 24, declared)
+        pos += 4
+    dst.write_bytes(bytes(data))
     return dst
 
 
@@ -216,8 +237,11 @@ def build(root: Path, *, big: bool = False) -> dict[str, Case]:
     shutil.copy(FIXTURES / "seed.xls", root / "wps.et")
     cases["wps_et"] = Case(root / "wps.et", "unsupported", "另存为 .xlsx")
     cases["billion_laughs"] = Case(billion_laughs(good, root / "billion_laughs.xlsx"), "unsafe", "实体")
+    cases["billion_laughs_late"] = Case(billion_laughs(good, root / "billion_laughs_late.xlsx", padding=1_500_000),
+                                        "unsafe", "实体")
     cases["declared_bomb"] = Case(declared_bomb(good, root / "declared_bomb.xlsx"), "unsafe", "拒绝处理")
     cases["ratio_bomb"] = Case(ratio_bomb(good, root / "ratio_bomb.xlsx"), "unsafe", "压缩炸弹")
+    cases["understated_bomb"] = Case(understated_bomb(good, root / "understated_bomb.xlsx"), "unreadable", "无法解压")
     (root / "garbage.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
     cases["garbage_zip"] = Case(root / "garbage.xlsx", "unreadable", "损坏")
     cases["formula_text"] = Case(seed_xlsx(root / "formula_text.xlsx", formula_text_form()), None)

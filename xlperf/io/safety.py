@@ -1,7 +1,8 @@
 """Guards run before any parser sees a file: size caps, zip bombs, XML entity expansion, encryption.
 
-Everything here reads only the zip directory and the first bytes of each XML part, so a hostile
-file is rejected in milliseconds with bounded memory.
+Everything here reads the zip directory, then streams each XML part once through zlib, 1 MB at a
+time and never kept (sizes counted, DTDs searched), so a hostile file is rejected quickly with
+bounded memory before any parser sees it.
 """
 
 from __future__ import annotations
@@ -87,13 +88,16 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
     size is reported as corrupt before any other parser reads it. Returns the bytes seen."""
     seen = 0
     limit = min(info.file_size, budget)
+    tail = b""
     try:
         with zf.open(info) as fh:
-            head = fh.read(4096)
-            if _DTD_RE.search(head):
-                raise UnsafeFileError(f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-            seen = len(head)
+            # a DTD belongs in the prologue, but comments can push it anywhere: every chunk is searched
+            # (with the end of the previous one, for a declaration split across chunks)
             while chunk := fh.read(1 << 20):
+                if _DTD_RE.search(tail + chunk):
+                    raise UnsafeFileError(
+                        f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
+                tail = chunk[-16:]
                 seen += len(chunk)
                 if seen > limit:
                     break
