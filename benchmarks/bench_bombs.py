@@ -16,6 +16,9 @@ Cases (tests/hostile/corpus.py, plus a 1 GB bomb generated here):
   ratio_bomb        64 MB of real sheet data at ~1000:1
   ratio_bomb_1gb    1 GB of real sheet data in a 1 MB file
   understated_bomb  64 MB of real data declared as 64 KB (decompression must stop at the declaration)
+  far_cell          cells at A1 and XFD1048576: a used range of 17 billion cells in a 5 KB file
+  huge_merge        the form plus a merged range A12:XFD1048576
+  ods_repeat_bomb   a 1 KB .ods: a row repeated 20,000 times holding a text cell repeated 1,000 times
 
 Usage: python benchmarks/bench_bombs.py [--repeat 3] [--keep DIR]
 Exit code 1 when a bomb takes 2 s or more, or 200 MB or more, or is not rejected.
@@ -36,7 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_S = 2.0
 LIMIT_MB = 200.0
-BOMBS = ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb", "ratio_bomb_1gb", "understated_bomb"]
+BOMBS = ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb", "ratio_bomb_1gb", "understated_bomb",
+         "far_cell", "huge_merge", "ods_repeat_bomb"]
 
 BUILD = """
 import json, sys

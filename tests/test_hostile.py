@@ -77,7 +77,8 @@ def sha(path: Path) -> str:
 
 READABLE = ["good", "legacy_xls", "formula_text", "long_strings", "other_sheets", "macro_xlsm"]
 FAILING = ["truncated", "renamed_text", "empty", "folder", "encrypted", "wps_et", "billion_laughs",
-           "billion_laughs_late", "declared_bomb", "ratio_bomb", "understated_bomb", "garbage_zip", "not_a_form"]
+           "billion_laughs_late", "declared_bomb", "ratio_bomb", "understated_bomb", "far_cell", "huge_merge",
+           "ods_repeat_bomb", "garbage_zip", "not_a_form"]
 ALL = READABLE + FAILING
 WRITABLE = [n for n in READABLE if n != "legacy_xls"]  # modifying commands refuse the legacy .xls
 
@@ -89,12 +90,15 @@ ERROR_CLASSES: dict[str, type[XlperfError]] = {
     "not-a-form": NotAFormError,
 }
 LEGACY_WRITE = ("unsupported", "旧版 .xls 文件只能读取，不能直接修改")
+ODS_WRITE = ("unsupported", ".ods 文件只能读取，不能直接修改")
 
 
 def write_expectation(case: hc.Case, name: str) -> tuple[str, str]:
     """(error kind, message fragment) of a modifying command on a case that cannot be modified."""
     if name == "legacy_xls":
         return LEGACY_WRITE
+    if case.path.suffix == ".ods":
+        return ODS_WRITE
     assert case.kind is not None
     return case.kind, case.hint
 
@@ -506,6 +510,9 @@ SKIPPED = {  # file (relative to the corpus folder) -> reason fragment
     "declared_bomb.xlsx": "拒绝处理",
     "ratio_bomb.xlsx": "压缩炸弹",
     "understated_bomb.xlsx": "无法解压",
+    "far_cell.xlsx": "单元格范围过大",
+    "huge_merge.xlsx": "单元格范围过大",
+    "ods_repeat_bomb.ods": "单元格范围过大",
     "garbage.xlsx": "文件已损坏",
     "通讯录.xlsx": "不是绩效目标表",
 }
@@ -589,7 +596,8 @@ def test_real_process_prints_no_traceback(cases):
     assert r.returncode == 2 and "Traceback" not in r.stderr and "损坏" in r.stderr
 
 
-@pytest.mark.parametrize("name", ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb"])
+@pytest.mark.parametrize("name", ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb", "far_cell",
+                                  "huge_merge", "ods_repeat_bomb"])
 def test_bombs_rejected_before_parsing(cases, name):
     """Rejected by the safety checks (the measured time and memory: benchmarks/bench_bombs.py)."""
     from xlperf.io.readers import read_grids

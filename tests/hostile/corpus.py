@@ -152,6 +152,57 @@ def understated_bomb(src: Path, dst: Path, size_mb: int = 64, declared: int = 64
     return dst
 
 
+def far_cell(dst: Path) -> Path:
+    """Two cells, A1 and XFD1048576: a 5 KB file whose used range is 17 billion cells."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "部门名称"
+    wb.active["XFD1048576"] = "一级指标"
+    return _save(wb, dst)
+
+
+def huge_merge(src: Path, dst: Path) -> Path:
+    """The form with one more merged range, A1:XFD1048576 (openpyxl would create every cell of it)."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b'<mergeCell ref="A1:K1"', b'<mergeCell ref="A12:XFD1048576"/><mergeCell ref="A1:K1"', 1)
+        return data
+
+    return _rewrite_zip(src, dst, change)
+
+
+ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    '<office:body><office:spreadsheet><table:table table:name="绩效目标表">'
+    '<table:table-row><table:table-cell office:value-type="string"><text:p>一级指标</text:p></table:table-cell>'
+    "</table:table-row>{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+)
+
+
+def ods_repeat_bomb(dst: Path, rows: int = 20_000, cols: int = 1_000) -> Path:
+    """A 1 KB .ods whose one row, repeated ``rows`` times, holds a text cell repeated ``cols`` times."""
+    bomb = (f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+            f'table:number-columns-repeated="{cols}" office:value-type="string"><text:p>x</text:p>'
+            "</table:table-cell></table:table-row>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dst, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        zf.writestr("content.xml", ODS_CONTENT.format(rows=bomb), zipfile.ZIP_DEFLATED)
+    return dst
+
+
 def encrypted(src: Path, dst: Path, password: str = PASSWORD) -> Path:
     from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -242,6 +293,9 @@ def build(root: Path, *, big: bool = False) -> dict[str, Case]:
     cases["declared_bomb"] = Case(declared_bomb(good, root / "declared_bomb.xlsx"), "unsafe", "拒绝处理")
     cases["ratio_bomb"] = Case(ratio_bomb(good, root / "ratio_bomb.xlsx"), "unsafe", "压缩炸弹")
     cases["understated_bomb"] = Case(understated_bomb(good, root / "understated_bomb.xlsx"), "unreadable", "无法解压")
+    cases["far_cell"] = Case(far_cell(root / "far_cell.xlsx"), "unsafe", "单元格范围过大")
+    cases["huge_merge"] = Case(huge_merge(good, root / "huge_merge.xlsx"), "unsafe", "单元格范围过大")
+    cases["ods_repeat_bomb"] = Case(ods_repeat_bomb(root / "ods_repeat_bomb.ods"), "unsafe", "单元格范围过大")
     (root / "garbage.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
     cases["garbage_zip"] = Case(root / "garbage.xlsx", "unreadable", "损坏")
     cases["formula_text"] = Case(seed_xlsx(root / "formula_text.xlsx", formula_text_form()), None)

@@ -23,10 +23,21 @@ MAX_UNCOMPRESSED = int(os.environ.get("XLPERF_MAX_UNCOMPRESSED_MB", "300")) * 10
 MAX_RATIO = 200  # per member; real sheet XML compresses 10-30x
 MAX_ENTRIES = 10_000
 MAX_TEXT_BYTES = 50 * 1024 * 1024
+# cells in one sheet's used range (A1 to its farthest cell): the readers build it densely (calamine
+# allocates every cell of it, openpyxl walks it), so two cells at A1 and XFD1048576 in a 5 KB file would
+# otherwise ask for 17 billion cells (python-calamine aborts the whole process). 2 million cells are
+# about 180,000 rows of the form's 11 columns; reading that many costs about 100-600 MB.
+MAX_SHEET_CELLS = int(os.environ.get("XLPERF_MAX_SHEET_CELLS", "2000000"))
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# the row and the column letters of every cell (<c r="B5">) and row (<row r="5">) reference, and the
+# far corner of the ranges that make readers create cells (merges, notes, hyperlinks; not <dimension>,
+# which no reader trusts, nor autoFilter); text can hold such characters only in theory
+_ROW_REF_RE = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
+_COL_REF_RE = re.compile(rb' r="([A-Z]{1,3})[0-9]')
+_RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
 
 
 def sniff(path: Path) -> str:
@@ -82,25 +93,31 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None) -> zipfile.Zip
 
 
 def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
-    """Stream-decompress one XML part: reject a DTD in its prologue and a total beyond the cap.
+    """Stream-decompress one XML part: reject a DTD anywhere in it, a total beyond the cap and a used
+    range beyond :data:`MAX_SHEET_CELLS` (``content.xml`` of an .ods: its repeated rows and cells).
 
     zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
     size is reported as corrupt before any other parser reads it. Returns the bytes seen."""
     seen = 0
     limit = min(info.file_size, budget)
     tail = b""
+    extent = _OdsExtent(info.filename, path) if info.filename == "content.xml" else _Extent(info.filename, path)
     try:
         with zf.open(info) as fh:
             # a DTD belongs in the prologue, but comments can push it anywhere: every chunk is searched
-            # (with the end of the previous one, for a declaration split across chunks)
+            # (with the end of the previous one, for a reference split across chunks)
             while chunk := fh.read(1 << 20):
-                if _DTD_RE.search(tail + chunk):
+                buf = tail + chunk
+                if _DTD_RE.search(buf):
                     raise UnsafeFileError(
                         f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-                tail = chunk[-16:]
+                extent.feed(chunk, buf)
+                tail = chunk[-32:]
                 seen += len(chunk)
                 if seen > limit:
                     break
+            else:
+                extent.close()
     except UnsafeFileError:
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
@@ -110,6 +127,107 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
         )
     return seen
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _too_big(part: str, path: Path, rows: int, cols: int) -> UnsafeFileError:
+    from ..core.grid import a1
+
+    return UnsafeFileError(
+        f"{part} 的单元格范围过大（A1:{a1(rows - 1, cols - 1)}，约 {rows * cols:,} 个单元格，上限 "
+        f"{MAX_SHEET_CELLS:,}，可用 XLPERF_MAX_SHEET_CELLS 调整），疑似恶意文件，拒绝处理", path=str(path))
+
+
+class _Extent:
+    """The farthest row and column referenced in an OOXML part (cells, rows, merges, notes, links)."""
+
+    def __init__(self, part: str, path: Path) -> None:
+        self.part, self.path = part, path
+        self.rows = self.cols = 0
+
+    def feed(self, chunk: bytes, buf: bytes) -> None:
+        rows = _ROW_REF_RE.findall(buf)
+        if rows:
+            self.rows = max(self.rows, max(map(int, rows)))
+        letters = set(_COL_REF_RE.findall(buf))
+        for col, row in _RANGE_REF_RE.findall(buf):
+            letters.add(col)
+            self.rows = max(self.rows, int(row))
+        if letters:
+            self.cols = max(self.cols, max(map(_col_number, letters)))
+        if self.rows * self.cols > MAX_SHEET_CELLS:
+            raise _too_big(self.part, self.path, self.rows, self.cols)
+
+    def close(self) -> None:
+        pass
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+class _OdsExtent:
+    """The used range of each table of an .ods ``content.xml``, repeats counted (a row repeated a
+    million times with a cell repeated 16,000 times is one line of XML): streamed through expat."""
+
+    def __init__(self, part: str, path: Path) -> None:
+        import xml.parsers.expat
+
+        self.part, self.path = part, path
+        self.parser = xml.parsers.expat.ParserCreate(namespace_separator="|")
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.row = self.row_repeat = self.col = self.cell_repeat = 0
+        self.in_cell = self.cell_filled = self.row_filled = False
+        self.row_last_col = self.max_row = self.max_col = 0
+
+    def feed(self, chunk: bytes, buf: bytes) -> None:
+        self.parser.Parse(chunk, False)
+
+    def close(self) -> None:
+        self.parser.Parse(b"", True)
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.in_cell:
+            self.cell_filled = True  # <text:p>, an annotation, ...: the cell holds something
+            return
+        if name == f"{_TABLE_NS}|table":
+            self.row = self.max_row = self.max_col = 0
+        elif name == f"{_TABLE_NS}|table-row":
+            self.row_repeat = _repeat(attrs.get(f"{_TABLE_NS}|number-rows-repeated"))
+            self.col = self.row_last_col = 0
+            self.row_filled = False
+        elif name in (f"{_TABLE_NS}|table-cell", f"{_TABLE_NS}|covered-table-cell"):
+            self.in_cell = True
+            self.cell_repeat = _repeat(attrs.get(f"{_TABLE_NS}|number-columns-repeated"))
+            self.cell_filled = f"{_OFFICE_NS}|value-type" in attrs
+
+    def _end(self, name: str) -> None:
+        if name in (f"{_TABLE_NS}|table-cell", f"{_TABLE_NS}|covered-table-cell"):
+            self.in_cell = False
+            self.col += self.cell_repeat
+            if self.cell_filled:
+                self.row_last_col, self.row_filled = self.col, True
+        elif name == f"{_TABLE_NS}|table-row" and not self.in_cell:
+            self.row += self.row_repeat
+            if self.row_filled:
+                self.max_row = self.row
+                self.max_col = max(self.max_col, self.row_last_col)
+                if self.max_row * self.max_col > MAX_SHEET_CELLS:
+                    raise _too_big(self.part, self.path, self.max_row, self.max_col)
+
+
+def _repeat(value: str | None) -> int:
+    try:
+        return max(1, int(value)) if value else 1
+    except ValueError:
+        return 1
 
 
 def check_ole(path: Path) -> None:
