@@ -19,6 +19,7 @@ Cases (tests/hostile/corpus.py, plus a 1 GB bomb generated here):
   far_cell          cells at A1 and XFD1048576: a used range of 17 billion cells in a 5 KB file
   huge_merge        the form plus a merged range A12:XFD1048576
   ods_repeat_bomb   a 1 KB .ods: a row repeated 20,000 times holding a text cell repeated 1,000 times
+  legacy_far_cell   the seed .xls with one cell moved to IV65536 (65,536 x 256 cells)
 
 Usage: python benchmarks/bench_bombs.py [--repeat 3] [--keep DIR]
 Exit code 1 when a bomb takes 2 s or more, or 200 MB or more, or is not rejected.
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIMIT_S = 2.0
 LIMIT_MB = 200.0
 BOMBS = ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb", "ratio_bomb_1gb", "understated_bomb",
-         "far_cell", "huge_merge", "ods_repeat_bomb"]
+         "far_cell", "huge_merge", "ods_repeat_bomb", "legacy_far_cell"]
 
 BUILD = """
 import json, sys

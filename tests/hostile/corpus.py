@@ -203,6 +203,19 @@ def ods_repeat_bomb(dst: Path, rows: int = 20_000, cols: int = 1_000) -> Path:
     return dst
 
 
+def legacy_far_cell(dst: Path) -> Path:
+    """The seed .xls with one text cell of the form's sheet moved to IV65536 (a BIFF LABELSST record
+    patched in place: the format's largest range, which python-calamine allocates whole)."""
+    data = bytearray((FIXTURES / "seed.xls").read_bytes())
+    found, pos = [], 0
+    while (pos := data.find(b"\xfd\x00\x0a\x00", pos)) != -1:  # LABELSST, 10 bytes
+        found.append(pos)
+        pos += 1
+    struct.pack_into("<HH", data, found[100] + 4, 0xFFFF, 0x00FF)  # one on the first sheet
+    dst.write_bytes(bytes(data))
+    return dst
+
+
 def encrypted(src: Path, dst: Path, password: str = PASSWORD) -> Path:
     from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -296,6 +309,9 @@ def build(root: Path, *, big: bool = False) -> dict[str, Case]:
     cases["far_cell"] = Case(far_cell(root / "far_cell.xlsx"), "unsafe", "单元格范围过大")
     cases["huge_merge"] = Case(huge_merge(good, root / "huge_merge.xlsx"), "unsafe", "单元格范围过大")
     cases["ods_repeat_bomb"] = Case(ods_repeat_bomb(root / "ods_repeat_bomb.ods"), "unsafe", "单元格范围过大")
+    cases["legacy_far_cell"] = Case(legacy_far_cell(root / "legacy_far_cell.xls"), "unsafe", "单元格范围过大")
+    cases["encrypted_bomb"] = Case(encrypted(cases["billion_laughs"].path, root / "encrypted_bomb.xlsx"),
+                                   "encrypted", "文件已加密")  # with --password: 实体
     (root / "garbage.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
     cases["garbage_zip"] = Case(root / "garbage.xlsx", "unreadable", "损坏")
     cases["formula_text"] = Case(seed_xlsx(root / "formula_text.xlsx", formula_text_form()), None)

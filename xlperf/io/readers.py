@@ -160,6 +160,11 @@ def _decrypt(path: Path, password: str):
             office.decrypt(out)
     except Exception as exc:
         raise EncryptedFileError("文件已加密，密码不正确或无法解密", path=str(path)) from exc
+    # the decrypted workbook gets the checks every other file gets
+    if out.getbuffer()[:4] == safety.ZIP_MAGIC:
+        safety.check_zip(path, data=out).close()
+    elif out.getbuffer()[:8] == safety.OLE_MAGIC:
+        safety.check_xls(out.getvalue(), path)
     out.seek(0)
     return pc.CalamineWorkbook.from_filelike(out)
 
@@ -254,7 +259,7 @@ def open_workbook(path: str | Path, *, keep_vba: bool = False):
     safety.check_extension(path)
     if kind == "ole":
         try:
-            safety.check_ole(path)
+            safety.check_ole(path, extent=False)  # refused below anyway
         except EncryptedFileError as exc:  # no --password here: the file would be written back unencrypted
             raise EncryptedFileError("文件已加密（有打开密码），不能直接修改；请在 Excel 中去掉密码后再处理",
                                      path=str(path)) from exc

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from ..errors import (
     EncryptedFileError,
@@ -60,11 +62,12 @@ def sniff(path: Path) -> str:
     return "text"
 
 
-def check_zip(path: Path, *, max_uncompressed: int | None = None) -> zipfile.ZipFile:
-    """Open a zip after checking the declared sizes and the XML parts' prologues."""
+def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes] | None = None) -> zipfile.ZipFile:
+    """Open a zip after checking the declared sizes and streaming every XML part (DTDs, real sizes,
+    used ranges). ``data``: the zip in memory (a decrypted workbook); ``path`` then only names it."""
     cap = MAX_UNCOMPRESSED if max_uncompressed is None else max_uncompressed
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(data if data is not None else path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise UnreadableFileError("文件已损坏（不是完整的 xlsx 压缩包）", path=str(path)) from exc
@@ -230,8 +233,9 @@ def _repeat(value: str | None) -> int:
         return 1
 
 
-def check_ole(path: Path) -> None:
-    """An OLE file is a legacy .xls, or an encrypted xlsx, or a WPS .et. Raise for the last two."""
+def check_ole(path: Path, *, extent: bool = True) -> None:
+    """An OLE file is a legacy .xls, or an encrypted xlsx, or a WPS .et. Raise for the last two, and
+    (``extent``) for an .xls whose used range is too large to read."""
     with path.open("rb") as fh:
         data = fh.read(1024 * 1024)
     utf16 = "EncryptionInfo".encode("utf-16-le")
@@ -239,6 +243,107 @@ def check_ole(path: Path) -> None:
         raise EncryptedFileError("文件已加密（有打开密码），请去掉密码后再处理，或使用 --password", path=str(path))
     if path.suffix.lower() in (".et", ".ett"):
         raise UnsupportedFormatError("WPS .et 格式不受支持，请在 WPS 中另存为 .xlsx", path=str(path))
+    if extent and path.stat().st_size <= MAX_UNCOMPRESSED:
+        check_xls(path.read_bytes(), path)
+
+
+# -- legacy .xls: the used range of each sheet, from the BIFF records of the Workbook stream -----------
+
+_CELL_RECORDS = {0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x001C}  # row, col first
+_MUL_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first col, ..., last col
+_MERGED_CELLS, _BOF = 0x00E5, 0x0809
+
+
+def check_xls(data: bytes, path: Path) -> None:
+    """Refuse a legacy workbook whose sheets reach beyond :data:`MAX_SHEET_CELLS` (the format allows
+    65,536 x 256; python-calamine then allocates every cell: 1.2 GB for cells at A1 and IV65536).
+    A compound file this reader cannot follow is left to python-calamine (it reports it as corrupt)."""
+    stream = _cfb_stream(data, ("Workbook", "Book"))
+    if stream is None:
+        return
+    rows = cols = 0
+    sheet = -1  # the first BOF opens the workbook globals
+    pos, n = 0, len(stream)
+    unpack = struct.unpack_from
+    while pos + 4 <= n:
+        rtype, size = unpack("<HH", stream, pos)
+        body = pos + 4
+        pos = body + size
+        if pos > n:
+            break
+        if rtype in _CELL_RECORDS and size >= 4:
+            r, c = unpack("<HH", stream, body)
+            rows, cols = max(rows, r + 1), max(cols, c + 1)
+        elif rtype in _MUL_RECORDS and size >= 6:
+            r = unpack("<H", stream, body)[0]
+            rows, cols = max(rows, r + 1), max(cols, unpack("<H", stream, pos - 2)[0] + 1)
+        elif rtype == _MERGED_CELLS and size >= 2:
+            for k in range(min(unpack("<H", stream, body)[0], (size - 2) // 8)):
+                _r0, r1, _c0, c1 = unpack("<HHHH", stream, body + 2 + 8 * k)
+                rows, cols = max(rows, r1 + 1), max(cols, c1 + 1)
+        elif rtype == _BOF:
+            sheet += 1
+            rows = cols = 0
+        else:
+            continue
+        if rows * cols > MAX_SHEET_CELLS:
+            raise _too_big(f"工作表 {max(sheet, 1)}", path, rows, cols)
+
+
+def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The named stream of an MS-CFB (OLE) compound file, or None when it cannot be followed."""
+    try:
+        if len(data) < 512 or data[:8] != OLE_MAGIC:
+            return None
+        ssz = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+        mini_ssz = 1 << struct.unpack_from("<H", data, 0x20)[0]
+        n_fat, first_dir, cutoff, first_mini, _n_mini, first_difat, n_difat = struct.unpack_from(
+            "<I I 4x I I I I I", data, 0x2C)
+        if ssz not in (512, 4096) or n_fat > len(data) // ssz + 1:
+            return None
+        total = len(data) // ssz  # sectors in the file: a chain can never be longer
+
+        def sector(i: int) -> bytes:
+            return data[(i + 1) * ssz:(i + 2) * ssz]
+
+        fat_sectors = [x for x in struct.unpack_from("<109I", data, 0x4C) if x < 0xFFFFFFFA]
+        d = first_difat
+        for _ in range(min(n_difat, total)):
+            if d >= 0xFFFFFFFA:
+                break
+            entries = struct.unpack(f"<{ssz // 4}I", sector(d))
+            fat_sectors += [x for x in entries[:-1] if x < 0xFFFFFFFA]
+            d = entries[-1]
+        fat = b"".join(sector(i) for i in fat_sectors[:n_fat])
+        fat_n = len(fat) // 4
+
+        def chain(start: int, table: bytes, count: int) -> list[int]:
+            out: list[int] = []
+            while start < 0xFFFFFFFA and start < count and len(out) <= count:
+                out.append(start)
+                start = struct.unpack_from("<I", table, 4 * start)[0]
+            return out
+
+        directory = b"".join(sector(i) for i in chain(first_dir, fat, fat_n))
+        entries = [directory[k:k + 128] for k in range(0, len(directory) - 127, 128)]
+        if not entries:
+            return None
+        root_start, root_size = struct.unpack_from("<I", entries[0], 0x74)[0], struct.unpack_from("<Q", entries[0], 0x78)[0]
+        for e in entries:
+            name_len = struct.unpack_from("<H", e, 0x40)[0]
+            name = e[:max(0, name_len - 2)].decode("utf-16-le", "replace")
+            if e[0x42] != 2 or name not in names:
+                continue
+            start, size = struct.unpack_from("<I", e, 0x74)[0], struct.unpack_from("<Q", e, 0x78)[0]
+            if size >= cutoff:
+                return b"".join(sector(i) for i in chain(start, fat, fat_n))[:size]
+            mini_fat = b"".join(sector(i) for i in chain(first_mini, fat, fat_n))
+            mini_stream = b"".join(sector(i) for i in chain(root_start, fat, fat_n))[:root_size]
+            return b"".join(mini_stream[i * mini_ssz:(i + 1) * mini_ssz]
+                            for i in chain(start, mini_fat, len(mini_fat) // 4))[:size]
+        return None
+    except (struct.error, IndexError, ValueError):
+        return None
 
 
 def check_extension(path: Path) -> None:
