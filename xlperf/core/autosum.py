@@ -222,7 +222,10 @@ def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> Autosum
                 hint = "" if to_decimal(raw) is None else f"，应为数字 {format_number(to_decimal(raw))}"
                 msg(Message("error", "AS05", f"{t.label} 的拟投入金额是文本「{raw}」，SUM 不会计入{hint}", ref))
         first = min(rows)
-        last = max(task_span(grid, form, t)[1] for t in form.tasks if t.row is not None)
+        # the spans follow the task rows, so the last one ends last (one span, not one per task: each
+        # task_span looks at every task and merge, quadratic on a 10,000-task sheet)
+        last_task = max((t for t in form.tasks if t.row is not None), key=lambda t: t.row or 0)
+        last = task_span(grid, form, last_task)[1]
         project_value = sum((t.amount or Decimal(0) for t in form.tasks), Decimal(0))
         pr, pc = parse_a1(cells["project"])
         current = grid.formulas.get((pr, pc))
