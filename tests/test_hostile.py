@@ -646,3 +646,24 @@ def test_write_refused_is_a_clean_error(cases, capsys, outdir):
 
         autosum(src, out=outdir / "x.xlsx", in_place=True)
     assert_nothing_written(outdir)
+
+
+def test_memoised_merge_borders_match_openpyxl(cases, tmp_path):
+    """open_workbook memoises openpyxl's merged-cell border arithmetic (the 10,000-task load went from
+    75 s to 15 s): every cell gets the same border, protection and type as with plain openpyxl."""
+    import copy
+
+    from xlperf import synth
+    from xlperf.io.readers import open_workbook
+
+    path = synth.write_workbook(tmp_path / "s.xlsx", synth.make_form(1, tasks=30, indicators=(1, 6)))
+    for p in (cases["good"].path, cases["other_sheets"].path, path):
+        plain, ours = openpyxl.load_workbook(p, rich_text=False), open_workbook(p)
+        assert plain.worksheets[0].merged_cells.ranges or plain.worksheets[1].merged_cells.ranges
+        for a, b in zip(plain.worksheets, ours.worksheets, strict=True):
+            assert set(a._cells) == set(b._cells)
+            for k, ca in a._cells.items():
+                cb = b._cells[k]
+                assert type(ca) is type(cb)
+                assert copy.copy(ca.border) == copy.copy(cb.border), (p.name, k)
+                assert copy.copy(ca.protection) == copy.copy(cb.protection)
