@@ -46,6 +46,7 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
 
     fw = framework or default_framework()
     wb = Workbook()
@@ -67,7 +68,11 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
 
     def merge(r0: int, c0: int, r1: int, c1: int) -> None:
         if (r0, c0) != (r1, c1):
-            ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+            # ws.merge_cells first compares the range with every merged range already there (quadratic:
+            # hours for a 10,000-task form); the layout's ranges never overlap, so add it directly
+            mcr = MergedCellRange(ws, f"{get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1}")
+            ws.merged_cells.ranges.add(mcr)
+            ws._clean_merge_range(mcr)
 
     f = form or Form()
     dep = department if department is not None else f.department
