@@ -63,20 +63,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
-_ADDR_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-
-
 def _parse_address(address: str) -> tuple[int, int, int, int]:
     """``"$A$10:$B$14"`` -> 0-based inclusive (r0, c0, r1, c1)."""
-    from .core.grid import col_index
+    from .core.grid import parse_a1
 
-    m = _ADDR_RE.match(address.split("!")[-1].upper())
-    if not m:
-        raise ValueError(f"not a range address: {address!r}")
-    r0, c0 = int(m.group(2)) - 1, col_index(m.group(1))
-    if m.group(3):
-        return r0, c0, int(m.group(4)) - 1, col_index(m.group(3))
-    return r0, c0, r0, c0
+    start, _, end = address.split("!")[-1].partition(":")
+    r0, c0 = parse_a1(start)
+    r1, c1 = parse_a1(end) if end else (r0, c0)
+    return r0, c0, r1, c1
 
 
 class Probe:
