@@ -298,6 +298,15 @@ def _memoised_merge_borders() -> Iterator[None]:
     from openpyxl.styles.cell_style import StyleArray
     from openpyxl.worksheet.merge import MergedCellRange
 
+    def styled(ws: Any, cells: dict[tuple[int, int], Any], coord: tuple[int, int]) -> Any:
+        """The cell at ``coord`` (a new MergedCell where there is none), with a style array."""
+        cell = cells.get(coord)
+        if cell is None:
+            cell = cells[coord] = MergedCell(ws, row=coord[0], column=coord[1])
+        if not cell._style:
+            cell._style = StyleArray()
+        return cell
+
     def format(self: Any) -> None:  # noqa: A001 - openpyxl's method name
         ws = self.ws
         borders = ws.parent._borders
@@ -314,11 +323,7 @@ def _memoised_merge_borders() -> Iterator[None]:
                 continue  # no border on that side
             extra = None
             for coord in getattr(self, name):
-                cell = cells.get(coord)
-                if cell is None:
-                    cell = cells[coord] = MergedCell(ws, row=coord[0], column=coord[1])
-                if not cell._style:
-                    cell._style = StyleArray()
+                cell = styled(ws, cells, coord)
                 key = (cell._style.borderId, name, start_id)
                 new = cache.get(key)
                 if new is None:
@@ -327,12 +332,7 @@ def _memoised_merge_borders() -> Iterator[None]:
                 cell._style.borderId = new
         protection = start._style.protectionId  # openpyxl copies the start cell's protection to all
         for coord in self.cells:
-            cell = cells.get(coord)
-            if cell is None:
-                cell = cells[coord] = MergedCell(ws, row=coord[0], column=coord[1])
-            if not cell._style:
-                cell._style = StyleArray()
-            cell._style.protectionId = protection
+            styled(ws, cells, coord)._style.protectionId = protection
 
     def get_borders(self: Any) -> None:  # the start cell takes the right and bottom sides of the end cell
         ws = self.ws
