@@ -104,19 +104,23 @@ def billion_laughs(src: Path, dst: Path, *, padding: int = 0) -> Path:
     return _rewrite_zip(src, dst, change)
 
 
-def declared_bomb(src: Path, dst: Path, declared: int = 4 * 1024**3 - 1) -> Path:
-    """A zip whose central directory declares a 4 GB sheet (patched size fields)."""
-    shutil.copy(src, dst)
-    data = bytearray(dst.read_bytes())
-    name = b"xl/worksheets/sheet1.xml"
+def _declare_size(path: Path, declared: int, name: bytes = b"xl/worksheets/sheet1.xml") -> Path:
+    """Patch the uncompressed size that the central directory records for member ``name``."""
+    data = bytearray(path.read_bytes())
     pos = 0
     while (pos := data.find(b"PK\x01\x02", pos)) != -1:
         n = struct.unpack_from("<H", data, pos + 28)[0]
         if bytes(data[pos + 46: pos + 46 + n]) == name:
             struct.pack_into("<I", data, pos + 24, declared)
         pos += 4
-    dst.write_bytes(bytes(data))
-    return dst
+    path.write_bytes(bytes(data))
+    return path
+
+
+def declared_bomb(src: Path, dst: Path, declared: int = 4 * 1024**3 - 1) -> Path:
+    """A zip whose central directory declares a 4 GB sheet (patched size fields)."""
+    shutil.copy(src, dst)
+    return _declare_size(dst, declared)
 
 
 def ratio_bomb(src: Path, dst: Path, size_mb: int = 64) -> Path:
@@ -140,16 +144,7 @@ def understated_bomb(src: Path, dst: Path, size_mb: int = 64, declared: int = 64
     """A real high-ratio member whose central directory understates its size (``declared`` bytes): the
     ratio and total checks pass on the declared numbers; decompression must stop at the declared size."""
     ratio_bomb(src, dst, size_mb)
-    data = bytearray(dst.read_bytes())
-    name = b"xl/worksheets/sheet1.xml"
-    pos = 0
-    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
-        n = struct.unpack_from("<H", data, pos + 28)[0]
-        if bytes(data[pos + 46: pos + 46 + n]) == name:
-            struct.pack_into("<I", data, pos + 24, declared)
-        pos += 4
-    dst.write_bytes(bytes(data))
-    return dst
+    return _declare_size(dst, declared)
 
 
 def far_cell(dst: Path) -> Path:
