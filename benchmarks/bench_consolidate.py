@@ -42,10 +42,10 @@ SIZES = {"realistic": ((10, 40), (3, 8)), "seed": (10, (3, 6))}
 def ensure_inputs(n: int, size: str, seed: int, folder: Path) -> list[Path]:
     import hashlib
 
-    import xlperf.synth
-    from xlperf.synth import generate
+    import tests.synth
+    from tests.synth import generate
 
-    version = hashlib.sha256(Path(xlperf.synth.__file__).read_bytes()).hexdigest()[:12]
+    version = hashlib.sha256(Path(tests.synth.__file__).read_bytes()).hexdigest()[:12]
     marker = folder / f".complete-{n}-{size}-{seed}-{version}"
     if marker.exists():
         return sorted(folder.rglob("*.xlsx"))

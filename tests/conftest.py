@@ -73,3 +73,13 @@ def seed_xlsx(tmp_path: Path) -> Path:
     out = tmp_path / "seed.xlsx"
     build_workbook(load_form(SEED_TXT)).save(out)
     return out
+
+
+@pytest.fixture(autouse=True)
+def _own_xlperf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's own ~/.xlperf (settings, backups, logs): each gets an empty one,
+    unless the test set XLPERF_HOME itself."""
+    import os
+
+    if "XLPERF_HOME" not in os.environ:
+        monkeypatch.setenv("XLPERF_HOME", str(tmp_path_factory.mktemp("xlperf-home")))

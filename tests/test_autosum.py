@@ -60,7 +60,7 @@ def test_plan_on_pasted_text_grid(seed_txt):
     assert isinstance(edit, SetFormula)
     assert edit.formula.startswith("=SUM(E")
     assert plan.changes[0].value == Decimal("1359.1")
-    assert plan.changes[0].old == "1359.1"
+    assert plan.changes[0].old == 1359.1  # pasted numbers read as the numbers an .xlsx holds
     cells = summed_cells(edit.formula, grid.sheet)
     assert {(t.row, 4) for t in form.tasks} <= cells
 

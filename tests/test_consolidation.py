@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEED_TXT, needs_libreoffice, recalc
+from tests.synth import generate, make_form, write_workbook
 from xlperf.cli import main
 from xlperf.io.readers import load_forms
-from xlperf.synth import generate, make_form, write_workbook
 
 HYPERLINK = '=HYPERLINK("http://example.com","x")'
 DDE = "=cmd|' /C calc'!A0"
@@ -358,22 +358,27 @@ def test_a_worker_that_dies_does_not_stop_the_batch(tmp_path: Path, monkeypatch:
     import sys
 
     import xlperf.consolidation as mod
+    import xlperf.consolidation.worker as worker
 
     if not sys.platform.startswith("linux"):
         pytest.skip("forked workers only on Linux")
     paths = generate(tmp_path / "in", 6, seed=14, tasks=10)
     parent = os.getpid()
-    real = mod.process_file
+    real = worker.process_file
+    in_parent: list[str] = []
 
-    def dying(path, display, validate):
+    def dying(path, *args, **kwargs):
         if os.getpid() != parent and path.name == paths[2].name:
             os._exit(3)  # a worker process crashes (as on a segfault)
-        return real(path, display, validate)
+        if os.getpid() == parent:
+            in_parent.append(path.name)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(mod, "process_file", dying)
+    monkeypatch.setattr(worker, "process_file", dying)  # the workers look it up in their module
     with mod.consolidate(tmp_path / "in", jobs=2, executor="process") as cons:
         assert [f.status for f in cons.file_records] == ["成功"] * 6
         assert len(cons.departments) == 6
+    assert paths[2].name in in_parent  # the worker did die: its chunk was redone in this process
 
 
 def test_output_that_cannot_be_written_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -423,3 +428,43 @@ def test_details_beyond_the_sheet_row_limit_continue_on_a_second_sheet(tmp_path:
     assert n_ind == 60 and "指标明细2" in sheets
     assert len(sheets["指标明细"]) == 40 and sheets["指标明细2"][0] == sheets["指标明细"][0]
     assert len(sheets["指标明细"]) - 1 + len(sheets["指标明细2"]) - 1 == n_ind
+
+
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_config_changes_the_issues_and_counts(tmp_path: Path, executor: str) -> None:
+    """``consolidate(config=...)`` validates every form with that configuration (in worker processes too)."""
+    import xlperf
+    from xlperf.core.config import Config
+
+    (tmp_path / "in").mkdir()
+    for i in range(2):
+        form = make_form(i, seed=17, tasks=10)
+        for t in form.tasks[:2]:  # XP305 (warning): a task without 满意度指标
+            t.indicators = [x for x in t.indicators if x.level1 != "满意度指标"] or t.indicators
+        write_workbook(tmp_path / "in" / f"{i}.xlsx", form)
+
+    def run(config: Config | None) -> tuple[list[tuple[str, str]], dict[str, int], list[int]]:
+        with xlperf.consolidate(tmp_path / "in", jobs=2, executor=executor, config=config) as cons:
+            if not cons.validated:
+                pytest.skip("validator not available")
+            issues = list(zip(cons.issues["代码"], cons.issues["级别"], strict=True))
+            return issues, cons.counts, cons.departments["错误数"].tolist()
+
+    issues, counts, dept_errors = run(None)
+    xp305 = [sev for code, sev in issues if code == "XP305"]
+    assert xp305 and set(xp305) == {"警告"}
+    ignored, counts_ignored, _ = run(Config(ignore=("XP3",)))
+    assert not any(code.startswith("XP3") for code, _ in ignored)
+    assert counts_ignored["warnings"] == counts["warnings"] - len(xp305)
+    raised, counts_raised, dept_errors_raised = run(Config.from_mapping({"severity": {"XP305": "error"}}))
+    assert [sev for code, sev in raised if code == "XP305"] == ["错误"] * len(xp305)
+    assert counts_raised["errors"] == counts["errors"] + len(xp305)
+    assert sum(dept_errors_raised) == sum(dept_errors) + len(xp305)
+
+
+def test_config_must_be_a_config(tmp_path: Path) -> None:
+    import xlperf
+
+    generate(tmp_path / "in", 1, seed=18, tasks=10)
+    with pytest.raises(TypeError, match="Config"):
+        xlperf.consolidate(tmp_path / "in", config={"ignore": ["XP3"]})  # type: ignore[arg-type]

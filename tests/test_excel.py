@@ -187,6 +187,36 @@ def test_insert_button_like_the_command_line(seed_xlsx: Path, tmp_path: Path, ta
     assert ("自动识别" in message) == (task_type == "")
 
 
+def test_insert_button_uses_the_selected_task_even_when_numbers_repeat(seed_xlsx: Path, tmp_path: Path) -> None:
+    """Regression: with two tasks numbered 1 and the selection on the second, the rows went under the
+    first (the task was looked up again by its 序号) while the message named the second."""
+    from xlperf.io.readers import load_form
+
+    wb = openpyxl.load_workbook(seed_xlsx)
+    form = load_form(seed_xlsx)
+    first, second, third = form.tasks[:3]
+    ws = wb[form.sheet]
+    ws.cell(second.row + 1, 1).value = 1  # 序号 typed twice
+    twice = tmp_path / "twice.xlsx"
+    wb.save(twice)
+    book = live_book(twice, tmp_path)
+    book.select(form.sheet, f"H{second.row + 2}")
+    message = excel.insert_indicators_button("办公经费", book=book)
+    assert f"「{second.name}」" in message and f"「{first.name}」" not in message
+    after = load_form(_saved(book, tmp_path))
+    a1_, a2, a3 = after.tasks[:3]
+    assert (a1_.name, a2.name) == (first.name, second.name)
+    assert len(a1_.indicators) == len(first.indicators)  # the first task is untouched
+    assert len(a2.indicators) > len(second.indicators)  # the rows went under the selected one
+    assert a3.row - a2.row == len(a2.indicators) and a3.name == third.name
+
+
+def _saved(book: xd.FakeBook, tmp_path: Path) -> Path:
+    out = tmp_path / f"saved-{len(list(tmp_path.glob('saved-*')))}.xlsx"
+    book.wb.save(out)
+    return out
+
+
 def test_insert_button_needs_a_selected_task(seed_xlsx: Path, tmp_path: Path) -> None:
     book = live_book(seed_xlsx, tmp_path)
     book.select(book.wb.sheetnames[0], "A1")
@@ -308,7 +338,7 @@ def test_internal_error_is_logged_not_shown(seed_xlsx: Path, tmp_path: Path, mon
 
 def test_backups_are_kept_and_pruned(seed_xlsx: Path, tmp_path: Path, _home: Path) -> None:
     book = live_book(seed_xlsx, tmp_path)
-    live = excel.Live(book)
+    live = excel.LiveBook(book)
     for _ in range(excel.KEEP_BACKUPS + 3):
         live.backup()
     kept = list((_home / "backups").iterdir())
@@ -444,8 +474,12 @@ def test_consolidate_output_falls_back_when_the_folder_is_read_only(seed_xlsx: P
     monkeypatch.setattr(consolidation, "write_summary", write)
     book = xd.FakeBook(seed_xlsx)
     message = excel.consolidate_button([str(seed_xlsx)], book=book)
-    assert len(targets) == 2 and targets[1].parent == _home / "汇总" and targets[1].exists()
-    assert str(targets[1]) in message and book.app.opened == [("open", targets[1])]
+    # written atomically (a temporary file renamed into place), in xlperf's own folder the second time
+    assert len(targets) == 2 and targets[1].parent == _home / "汇总"
+    [out] = (_home / "汇总").glob("部门汇总-*.xlsx")
+    assert not [p for p in (_home / "汇总").iterdir() if p.name.endswith(".tmp")]
+    assert not list(seed_xlsx.parent.glob(".部门汇总-*"))  # nothing left behind in the read-only folder
+    assert str(out) in message and book.app.opened == [("open", out)]
 
 
 @pytest.mark.parametrize("style_from", [None, 11, 12, 5])

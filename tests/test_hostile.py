@@ -662,7 +662,7 @@ def test_memoised_merge_borders_match_openpyxl(cases, tmp_path):
     75 s to 15 s): every cell gets the same border, protection and type as with plain openpyxl."""
     import copy
 
-    from xlperf import synth
+    from tests import synth
     from xlperf.io.readers import open_workbook
 
     path = synth.write_workbook(tmp_path / "s.xlsx", synth.make_form(1, tasks=30, indicators=(1, 6)))

@@ -21,6 +21,7 @@ from xlperf.core.indicators import (
     TaskNotFoundError,
     build_insert_plan,
     detect_form,
+    find_task,
     load_library,
     parse_set,
     plan_insert,
@@ -314,7 +315,7 @@ def _seed_grid(seed_xlsx: Path):
 
 def test_plan_for_task_1(seed_xlsx, lib):
     _, _, grid, form = _seed_grid(seed_xlsx)
-    plan = build_insert_plan(grid, form, 1, lib.require("慰问"))
+    plan = build_insert_plan(grid, form, find_task(form, 1), lib.require("慰问"))
     assert plan.inserted_at == 12 and plan.inserted == 7 and plan.reused == 0
     assert plan.span == (9, 18)
     kinds = [type(e) for e in plan.edits]
@@ -333,27 +334,27 @@ def test_plan_for_task_1(seed_xlsx, lib):
     assert fills == {(12, 10), (14, 10)} == set(notes)
     assert "把 N 换成实际数字" in notes[(14, 10)] and "个" in notes[(14, 10)]
     assert [r.cell for r in plan.needs_value] == ["K13", "K15"]
-    assert plan_insert(grid, form, 1, lib.require("慰问")) == plan.edits
+    assert plan_insert(grid, form, find_task(form, 1), lib.require("慰问")) == plan.edits
 
 
 def test_plan_skips_existing_names(seed_xlsx, lib):
     _, _, grid, form = _seed_grid(seed_xlsx)
-    plan = build_insert_plan(grid, form, 7, lib.require("驻外办事处"))
+    plan = build_insert_plan(grid, form, find_task(form, 7), lib.require("驻外办事处"))
     assert sorted(s.name for s in plan.skipped) == ["接待服务人次", "接待服务及时率"]
     assert len(plan.rows) == 5
-    plan8 = build_insert_plan(grid, form, 8, lib.require("驻外办事处"))
+    plan8 = build_insert_plan(grid, form, find_task(form, 8), lib.require("驻外办事处"))
     assert {s.name for s in plan8.skipped} == {"联络对接人次", "接待服务及时率"}
     # all present: nothing to do
     done = Form.model_validate(form.model_dump())
     t = done.tasks[0]
     t.indicators = t.indicators + [Indicator(name=i.name) for i in lib.require("慰问").indicators]
-    assert build_insert_plan(grid, done, 1, lib.require("慰问")).edits == []
+    assert build_insert_plan(grid, done, find_task(done, 1), lib.require("慰问")).edits == []
 
 
 def test_plan_unknown_task(seed_xlsx, lib):
     _, _, grid, form = _seed_grid(seed_xlsx)
     with pytest.raises(TaskNotFoundError, match="没有序号为 11 的任务"):
-        build_insert_plan(grid, form, 11, lib.require("慰问"))
+        build_insert_plan(grid, form, find_task(form, 11), lib.require("慰问"))
 
 
 def test_plan_with_unit_column_and_no_merges(lib):
@@ -367,7 +368,7 @@ def test_plan_with_unit_column_and_no_merges(lib):
     ])
     grid = read_text(text)
     form = parse_grid(grid)
-    plan = build_insert_plan(grid, form, 1, lib.require("培训"))
+    plan = build_insert_plan(grid, form, find_task(form, 1), lib.require("培训"))
     assert not any(isinstance(e, (Merge, Unmerge)) for e in plan.edits)
     assert plan.inserted_at == 4 and plan.inserted == 6  # 8 in the set, 2 already there
     values = {(e.row, e.col): e.value for e in plan.edits if isinstance(e, SetValue)}
@@ -388,7 +389,7 @@ def test_plan_fills_reserved_rows_of_a_blank_template(tmp_path, lib):
     ws["B16"], ws["E16"] = "信息系统运维", 30
     grid = grid_from_worksheet(ws)
     form = parse_grid(grid)
-    plan = build_insert_plan(grid, form, 1, lib.require("慰问"))
+    plan = build_insert_plan(grid, form, find_task(form, 1), lib.require("慰问"))
     assert plan.reused == 6 and plan.inserted == 1 and plan.inserted_at == 15
     assert [r.row for r in plan.rows] == [9, 10, 11, 12, 13, 14, 15]
     apply_edits(wb, ws, plan.edits)
@@ -404,7 +405,7 @@ def test_plan_fills_reserved_rows_of_a_blank_template(tmp_path, lib):
 
 def test_replace_overwrites_the_task_rows(seed_xlsx, lib, tmp_path):
     wb, ws, grid, form = _seed_grid(seed_xlsx)
-    plan = build_insert_plan(grid, form, 2, lib.require("办公经费"), replace=True)
+    plan = build_insert_plan(grid, form, find_task(form, 2), lib.require("办公经费"), replace=True)
     assert plan.skipped == [] and plan.inserted == 3 and plan.cleared == []
     apply_edits(wb, ws, plan.edits)
     after = parse_grid(grid_from_worksheet(ws))
@@ -415,7 +416,7 @@ def test_replace_overwrites_the_task_rows(seed_xlsx, lib, tmp_path):
     grid = grid_from_worksheet(ws)
     form = parse_grid(grid)
     short = parse_set(SET_TOML)
-    plan = build_insert_plan(grid, form, 2, short, replace=True)
+    plan = build_insert_plan(grid, form, find_task(form, 2), short, replace=True)
     assert plan.inserted == 0 and plan.cleared == [18, 19] and len(plan.rows) == 6
     apply_edits(wb, ws, plan.edits)
     again = parse_grid(grid_from_worksheet(ws))
@@ -558,7 +559,7 @@ def test_merged_level1_cells_over_reserved_rows_are_unmerged(lib):
     ws.merge_cells("G10:G11")
     grid = grid_from_worksheet(ws)
     form = parse_grid(grid)
-    plan = build_insert_plan(grid, form, 1, lib.require("慰问"))
+    plan = build_insert_plan(grid, form, find_task(form, 1), lib.require("慰问"))
     assert Unmerge(9, 5, 12, 5) in plan.edits and Unmerge(9, 6, 10, 6) in plan.edits
     apply_edits(wb, ws, plan.edits)
     after = parse_grid(grid_from_worksheet(ws))

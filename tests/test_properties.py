@@ -3,7 +3,7 @@
 * Random grids (labels from the form's vocabulary, numbers, dates, errors, formula-like text, broken
   and circular formulas, overlapping merges), pure or grafted onto a real form, never make the parser
   raise anything but xlperf's own errors, and what parses can be validated and serialised.
-* Random sets of synthetic forms (xlperf.synth), with random amounts, several forms per workbook,
+* Random sets of synthetic forms (tests/synth.py), with random amounts, several forms per workbook,
   repeated departments and formula-like names, consolidate to totals equal to the sum of the inputs.
 
 Example counts are modest (seconds, not minutes); no example database is written.
@@ -21,7 +21,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from xlperf import synth
+from tests import synth
 from xlperf.core.grid import Grid, MergedRange, a1
 from xlperf.core.layout import HEADER_LABELS, TABLE_LABELS
 from xlperf.core.model import Form
@@ -102,7 +102,7 @@ def random_grids(draw) -> Grid:
 
 @st.composite
 def damaged_forms(draw) -> Grid:
-    """A real form's cells (xlperf.synth layout) with cells removed, replaced, added, formulas broken,
+    """A real form's cells (tests/synth.py layout) with cells removed, replaced, added, formulas broken,
     merges added: the parser gets far into the table."""
     form = synth.make_form(draw(st.integers(0, 50)), tasks=draw(st.integers(1, 4)), indicators=(1, 4))
     raw, merge_list = synth.form_cells(form, cached=draw(st.booleans()))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.synth import department_name, generate, make_form, write_workbook
 from xlperf.core.framework import default_framework
 from xlperf.io.readers import load_forms
-from xlperf.synth import department_name, generate, make_form, write_workbook
 
 HYPERLINK = '=HYPERLINK("http://example.com","x")'
 
@@ -92,3 +92,12 @@ def test_several_form_sheets_per_workbook_and_uncached_formulas(tmp_path: Path) 
 def test_generate_into_subfolders(tmp_path: Path, n: int) -> None:
     paths = generate(tmp_path, n, subdirs=2)
     assert len({p.parent for p in paths}) == 2 and all(p.suffix == ".xlsx" for p in paths)
+
+
+def test_task_numbers_count_the_tasks(tmp_path: Path) -> None:
+    """Regression: 序号 was the task's indicator count (a loop variable reused), not 1, 2, 3, …"""
+    form = make_form(3, seed=5, tasks=12, indicators=(3, 8))
+    assert [t.seq for t in form.tasks] == list(range(1, 13))
+    assert len({len(t.indicators) for t in form.tasks}) > 1  # the old bug would have shown here
+    p = write_workbook(tmp_path / "s.xlsx", form)
+    assert [t.seq for t in load_forms(p)[0].tasks] == list(range(1, 13))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,21 @@ def test_config_file(capsys, seed_txt: Path, tmp_path: Path) -> None:
     assert {i["task"] for i in issues if i["code"] == "XP306"} == set(range(1, 11))
     assert not any(i["code"] == "XP412" for i in issues)
     assert {i["severity"] for i in issues if i["code"] == "XP303"} == {"warning"}
-    # the flag beats the file; a pyproject.toml in the working directory is read implicitly
-    code, out, _ = run(capsys, "validate", str(seed_txt), "--min-indicators", "3", "--format", "json")
+    # the flag beats the file; a pyproject.toml beside the workbook is read implicitly
+    beside = tmp_path / "seed.txt"
+    shutil.copy(seed_txt, beside)
+    code, out, _ = run(capsys, "validate", str(beside), "--min-indicators", "3", "--format", "json")
     issues = json.loads(out)["files"][0]["issues"]
     assert not any(i["code"] == "XP306" for i in issues) and not any(i["code"] == "XP412" for i in issues)
+    # ... and so is one in a parent folder, while the working directory's is not
+    sub = tmp_path / "二级单位" / "办公室"
+    sub.mkdir(parents=True)
+    shutil.copy(seed_txt, sub / "seed.txt")
+    code, out, _ = run(capsys, "validate", str(sub / "seed.txt"), "--format", "json")
+    issues = json.loads(out)["files"][0]["issues"]
+    assert {i["task"] for i in issues if i["code"] == "XP306"} == set(range(1, 11))
+    code, out, _ = run(capsys, "validate", str(seed_txt), "--format", "json")
+    assert any(i["code"] == "XP412" for i in json.loads(out)["files"][0]["issues"])
 
 
 def test_bad_config_is_a_clear_error(capsys, seed_txt: Path, tmp_path: Path) -> None:

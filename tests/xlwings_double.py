@@ -642,6 +642,11 @@ class FakeBook(_Counted):
         return self.path.name
 
     @property
+    def fullname(self) -> str:
+        self._use("fullname")
+        return str(self.path.resolve())
+
+    @property
     def sheets(self) -> FakeSheets:
         self._use("sheets")
         return FakeSheets(self)

@@ -20,7 +20,6 @@ the core is imported when a button needs it. Every function takes an optional ``
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -28,9 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .core.config import Config
     from .core.edits import Edit
     from .core.grid import Grid, MergedRange
     from .core.model import Form
+    from .workbook import SheetInfo
 
 TITLE = "xlperf 绩效目标"
 MAX_ADDRESS = 254  # Excel refuses multi-area addresses of 255 characters or more
@@ -41,7 +42,9 @@ MAX_CELLS = 5_000_000  # a used range beyond this is formatting run down whole c
 
 def home() -> Path:
     """Where xlperf keeps backups and logs: ``%USERPROFILE%\\.xlperf`` (``XLPERF_HOME`` overrides)."""
-    return Path(os.environ.get("XLPERF_HOME") or Path.home() / ".xlperf")
+    from .settings import home as _home
+
+    return _home()
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -54,13 +57,6 @@ def _rows2d(v: Any) -> list[list[Any]]:
             return [list(r) for r in v]
         return [list(v)]
     return [[v]]
-
-
-def _plain(v: Any) -> Any:
-    """COM gives every number as a float; whole numbers become int, as the file readers give them."""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
 
 
 def _parse_address(address: str) -> tuple[int, int, int, int]:
@@ -100,16 +96,15 @@ class Probe:
 
 
 def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
-    """A live sheet as a Grid in absolute coordinates (what ``grid_from_worksheet`` gives for a file).
+    """A live sheet as a Grid in absolute coordinates (what the file readers give for the file).
 
     One ``used_range`` read gives values and formulas. Merged blocks: when the used range holds any,
-    every filled cell with an empty neighbour to its right or below (inside the used range) is asked
-    for its merge area; :func:`probe_task_anchors` adds the task cells after parsing. Percent-formatted
-    numbers become ``'95%'`` text, as in the file reader; their formats are read only when the used
-    range's number format is not uniform.
+    every filled cell with an empty neighbour to its right or below (inside the used range), and that
+    empty right neighbour, is asked for its merge area; :func:`probe_task_anchors` adds the task cells after parsing. Number formats
+    are read only for numbers, and only when the used range's format is not uniform; the values are
+    normalised by :meth:`Grid.read <xlperf.core.grid.Grid.read>`, as every reader's are.
     """
     from .core.grid import Grid
-    from .core.text import format_number
     from .errors import XlperfError
 
     rng = sheet.used_range
@@ -120,7 +115,8 @@ def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
                           "请删除表格下方和右侧多余的行列（含只有格式的空行）后再试")
     values = _rows2d(rng.options(ndim=2).value)
     formulas = _rows2d(rng.formula)
-    grid = Grid(sheet=sheet.name, source=source)
+    raw: dict[tuple[int, int], Any] = {}
+    found: dict[tuple[int, int], str] = {}
     numeric: list[tuple[int, int]] = []
     for i, row in enumerate(values):
         frow = formulas[i] if i < len(formulas) else []
@@ -128,13 +124,13 @@ def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
             f = frow[j] if j < len(frow) else None
             key = (top + i, left + j)
             if isinstance(f, str) and f.startswith("=") and f != v:  # text "=" (对比符号) reads the same both ways
-                grid.formulas[key] = f
+                found[key] = f
             if v is None or v == "":
                 continue
-            v = _plain(v)
-            grid.values[key] = v
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and key not in grid.formulas:
+            raw[key] = v
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and key not in found:
                 numeric.append(key)
+    formats: dict[tuple[int, int], str] = {}
     if numeric:
         fmt = rng.number_format
         if not (isinstance(fmt, str) and "%" not in fmt):
@@ -142,29 +138,29 @@ def read_grid(sheet: Any, *, source: str | None = None) -> tuple[Grid, Probe]:
             by_col: dict[int, list[int]] = {}
             for r, c in numeric:
                 by_col.setdefault(c, []).append(r)
-            percent: list[tuple[int, int]] = []
             for c, rows in sorted(by_col.items()):
                 col_fmt = sheet.range((min(rows) + 1, c + 1), (max(rows) + 1, c + 1)).number_format \
                     if len(rows) > 1 else None
                 if isinstance(col_fmt, str):
-                    percent += [(r, c) for r in rows] if "%" in col_fmt else []
+                    formats.update({(r, c): col_fmt for r in rows})
                     continue
                 for r in rows:
                     cell_fmt = sheet.range((r + 1, c + 1)).number_format
-                    if isinstance(cell_fmt, str) and "%" in cell_fmt:
-                        percent.append((r, c))
-            for r, c in percent:
-                grid.values[(r, c)] = format_number(round(grid.values[(r, c)] * 100, 10)) + "%"
+                    if isinstance(cell_fmt, str):
+                        formats[(r, c)] = cell_fmt
     probe = Probe(sheet)
-    if len(values) * max((len(r) for r in values), default=0) > 1 and rng.merge_cells is not False:
-        filled = set(grid.values) | set(grid.formulas)
-        bottom, right = top + len(values) - 1, left + max(len(r) for r in values) - 1
+    width = max((len(r) for r in values), default=0)
+    if len(values) * width > 1 and rng.merge_cells is not False:
+        filled = set(raw) | set(found)
+        bottom, right = top + len(values) - 1, left + width - 1
         for r, c in sorted(filled):
             if (c < right and (r, c + 1) not in filled) or (r < bottom and (r + 1, c) not in filled):
                 probe.cell(r, c)
-        grid.merges = probe.merges
+            if c < right and (r, c + 1) not in filled:  # an empty block beside a label (其他资金 | …)
+                probe.cell(r, c + 1)
     else:
         probe.cell = lambda r, c: None  # type: ignore[method-assign]  # nothing is merged anywhere
+    grid = Grid.read(raw, sheet=sheet.name, formulas=found, merges=probe.merges, formats=formats, source=source)
     return grid, probe
 
 
@@ -455,15 +451,32 @@ def _blocks(cells: dict[tuple[int, int], Any]) -> list[tuple[tuple[int, int, int
     return out
 
 
-# -- context: the workbook, its form, a backup -------------------------------------------------------
+# -- the live adapter of the workbook interface ------------------------------------------------------
 
 
-class Live:
-    """The calling workbook and its form sheet, read once."""
+class LiveBook:
+    """The workbook open in Excel, as a :class:`xlperf.workbook.Workbook`.
+
+    Grids come from :func:`read_grid` (read once per sheet); edits are applied by :class:`LiveWriter`
+    with screen updating, events and automatic calculation off; :meth:`backup` saves a copy into
+    ``~/.xlperf/backups`` first (Excel cannot undo what Python changes); :meth:`save` leaves saving
+    to the user, as any change made in Excel.
+    """
+
+    writable = True
+    replaces = True
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self.app = book.app
+        self.label = str(book.name)
+        try:  # an unsaved workbook's fullname is its name only
+            full = Path(str(book.fullname))
+        except Exception:  # noqa: BLE001 - not available: no configuration beside the workbook
+            full = None
+        self.path: Path | None = full if full is not None and full.is_absolute() else None
+        self.last_backup: Path | None = None
+        self._grids: dict[str, tuple[Grid, Probe]] = {}
 
     def status(self, text: str | bool) -> None:
         try:
@@ -471,61 +484,30 @@ class Live:
         except Exception:  # noqa: BLE001 - the status bar is a nicety, never a failure
             pass
 
-    def form_sheet(self) -> tuple[Any, Grid, Probe, Form]:
-        """The active sheet if it holds a form, else the first visible sheet that does."""
-        from .core.marks import BOOK_SHEET, REPORT_SHEET
+    def sheets(self) -> list[SheetInfo]:
+        from .workbook import SheetInfo
+
+        active = self.book.sheets.active.name
+        return [SheetInfo(s.name, hidden=not s.visible, active=s.name == active) for s in self.book.sheets]
+
+    def grid(self, name: str) -> Grid:
+        """The sheet read once; when it holds a form, its task cells are also probed for merged blocks
+        (an empty 任务来源 merged down over the task's rows has no filled neighbour to reveal it)."""
         from .core.parse import parse_grid
         from .errors import NotAFormError
 
-        active = self.book.sheets.active
-        candidates = [active] + [s for s in self.book.sheets if s.name != active.name]
-        first: NotAFormError | None = None
-        for sh in candidates:
-            if sh.name in (REPORT_SHEET, BOOK_SHEET) or (sh is not active and not sh.visible):
-                continue
-            grid, probe = read_grid(sh, source=self.book.name)
+        if name not in self._grids:
+            grid, probe = read_grid(self.book.sheets[name], source=self.label)
             try:
-                form = parse_grid(grid)
-            except NotAFormError as exc:
-                first = first or exc
-                continue
-            probe_task_anchors(grid, form, probe)
-            return sh, grid, probe, form
-        raise first or NotAFormError("工作簿中没有绩效目标表")
-
-    def backup(self) -> Path | None:
-        """Save a copy of the workbook as it is now into ``~/.xlperf/backups`` (the newest 30 are kept)."""
-        folder = home() / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
-        name = str(self.book.name)
-        stem, dot, ext = name.rpartition(".")
-        if not dot or ext.lower() not in ("xlsx", "xlsm", "xls", "xlsb"):
-            stem, ext = name, "xlsx"
-        stamp = _now()
-        safe = re.sub(r'[\\/:*?"<>|]', "_", stem) or "workbook"
-        target = folder / f"{safe}.{stamp}.{ext}"
-        n = 1
-        while target.exists():
-            target = folder / f"{safe}.{stamp}-{n}.{ext}"
-            n += 1
-        self.book.api.SaveCopyAs(str(target))
-        old = sorted(folder.glob("*.*"), key=lambda p: p.stat().st_mtime)
-        for p in old[:-KEEP_BACKUPS]:
-            try:
-                p.unlink()
-            except OSError:
+                probe_task_anchors(grid, parse_grid(grid), probe)
+            except NotAFormError:
                 pass
-        return target
+            self._grids[name] = (grid, probe)
+        return self._grids[name][0]
 
-    def sheet_rows(self, name: str) -> list[list[Any]]:
-        """A sheet's rows below its header row (empty when the sheet is missing)."""
-        if name not in [s.name for s in self.book.sheets]:
-            return []
-        rows = _rows2d(self.book.sheets[name].used_range.options(ndim=2).value)
-        return [r for r in rows[1:] if any(v not in (None, "") for v in r)]
-
-    def styles(self, sheet: Any, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str | None, str | None]]:
+    def styles(self, name: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str | None, str | None]]:
         """(fill descriptor, note text, note author) of cells; the author is not read (None)."""
+        sheet = self.book.sheets[name]
         out = {}
         for r, c in sorted(set(cells)):
             if r < 0 or c < 0:
@@ -535,15 +517,50 @@ class Live:
             out[(r, c)] = (_hex(cell.color), note.text if note is not None else None, None)
         return out
 
-    def write(self, sheet: Any, merges: Sequence[MergedRange], edits: list[Edit]) -> LiveWriter:
+    def table(self, name: str) -> list[list[Any]]:
+        """A sheet's rows below its header row (empty when the sheet is missing)."""
+        if name not in [s.name for s in self.book.sheets]:
+            return []
+        rows = _rows2d(self.book.sheets[name].used_range.options(ndim=2).value)
+        return [r for r in rows[1:] if any(v not in (None, "") for v in r)]
+
+    def apply(self, name: str, edits: Sequence[Edit], merges: Sequence[MergedRange] = ()) -> None:
+        self.status("正在写入…")
+        sheet = self.book.sheets[name]
         writer = LiveWriter(self.book, sheet, merges)
         with self.app.properties(screen_updating=False, enable_events=False, calculation="manual"):
             writer.apply(edits)
             sheet.activate()
-        return writer
+        self._grids.clear()
 
+    def backup(self) -> Path | None:
+        """Save a copy of the workbook as it is now into ``~/.xlperf/backups`` (the newest 30 are kept)."""
+        from .io.xlsx import backup_path
 
-# -- the buttons --------------------------------------------------------------------------------------
+        folder = home() / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = backup_path(folder, self.label)
+        self.book.api.SaveCopyAs(str(target))
+        old = sorted(folder.glob("*.*"), key=lambda p: p.stat().st_mtime)
+        for p in old[:-KEEP_BACKUPS]:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+        self.last_backup = target
+        return target
+
+    def save(self) -> Path | None:
+        return None  # the workbook stays open in Excel; the user saves it
+
+    def close(self) -> None:
+        self._grids.clear()
+
+    def settings(self) -> Config:
+        """The configuration for this workbook (:func:`xlperf.settings.load_settings`)."""
+        from .settings import load_settings
+
+        return load_settings(self.path).config
 
 
 def _caller(book: Any) -> Any:
@@ -579,12 +596,12 @@ def _log_error(exc: BaseException) -> Path | None:
         return None
 
 
-def _run(title: str, work: Callable[[Live], str | None], book: Any = None) -> str | None:
+def _run(title: str, work: Callable[[LiveBook], str | None], book: Any = None) -> str | None:
     """Run one button: never raises; shows the result (or the error) in a message box and returns it."""
     from .errors import XlperfError
 
     try:
-        live = Live(_caller(book))
+        live = LiveBook(_caller(book))
     except Exception as exc:  # noqa: BLE001 - no workbook to talk to: nothing else can be shown
         _log_error(exc)
         return None
@@ -602,11 +619,12 @@ def _run(title: str, work: Callable[[Live], str | None], book: Any = None) -> st
                    f"技术信息（可按 Ctrl+C 复制本窗口文字发给信息部门）：\n{detail}")
         if log:
             message += f"\n完整记录：{log}"
-        if getattr(live, "last_backup", None):
+        if live.last_backup:
             message += f"\n修改前的副本：{live.last_backup}"
         mode = "critical"
     finally:
         live.status(False)
+        live.close()
     if message:
         try:
             live.app.alert(message, title=TITLE, mode=mode)
@@ -629,25 +647,16 @@ def _backup_note(path: Path | None) -> str:
 def validate_button(book: Any = None) -> str | None:
     """校验: validate the form sheet, mark the problem cells, write 校验结果 (earlier marks replaced)."""
 
-    def work(live: Live) -> str:
-        from .core.grid import parse_a1
-        from .core.marks import BOOK_SHEET, plan_marks, read_marks
-        from .validation import validate_form
+    def work(live: LiveBook) -> str:
+        from .features.validate import rewrite
 
-        live.status("正在读取表格…")
-        sheet, grid, _probe, form = live.form_sheet()
         live.status("正在校验…")
-        report = validate_form(form, path=str(live.book.name))
-        previous = live.sheet_rows(BOOK_SHEET)
-        cells = {i.position for i in report.issues if i.cell}
-        cells |= {parse_a1(m.cell) for m in read_marks(previous) if m.sheet == sheet.name}
-        edits = plan_marks(grid, report, previous, live.styles(sheet, cells))
-        live.status("正在标注…")
-        live.last_backup = live.backup()  # type: ignore[attr-defined]
-        live.write(sheet, grid.merges, edits)
+        res = rewrite(live, config=live.settings(), mark=True)
+        report = res.report
+        assert report is not None
         if not report.issues:
-            return f"「{sheet.name}」未发现问题。"
-        head = (f"「{sheet.name}」发现 {len(report.issues)} 个问题：错误 {len(report.errors)}，"
+            return f"「{res.sheet}」未发现问题。"
+        head = (f"「{res.sheet}」发现 {len(report.issues)} 个问题：错误 {len(report.errors)}，"
                 f"警告 {len(report.warnings)}，提示 {len(report.infos)}。\n"
                 "问题单元格已标色并加批注，全部问题见「校验结果」工作表（可点击跳转）。\n")
         return head + "\n" + _lines([f"{i.location} {i.code} {i.message}" for i in report.issues])
@@ -658,28 +667,13 @@ def validate_button(book: Any = None) -> str | None:
 def clear_marks_button(book: Any = None) -> str | None:
     """清除标记: remove xlperf's fills, notes and sheets, restoring the cells' own fills and notes."""
 
-    def work(live: Live) -> str:
-        from .core.grid import parse_a1
-        from .core.marks import BOOK_SHEET, REPORT_SHEET, plan_clear, read_marks
+    def work(live: LiveBook) -> str:
+        from .features.validate import unmark
 
-        previous = live.sheet_rows(BOOK_SHEET)
-        names = [s.name for s in live.book.sheets]
-        if not previous and BOOK_SHEET not in names and REPORT_SHEET not in names:
+        res = unmark(live)
+        if res.sheet is None:
             return "没有 xlperf 的标记需要清除。"
-        marks = read_marks(previous)
-        current: dict[tuple[str, int, int], Any] = {}
-        for name in {m.sheet for m in marks} & set(names):
-            cells = [parse_a1(m.cell) for m in marks if m.sheet == name]
-            for (r, c), st in live.styles(live.book.sheets[name], cells).items():
-                current[(name, r, c)] = st
-        edits = plan_clear(previous, current, sheets=names)
-        sheet = live.book.sheets.active
-        if sheet.name in (REPORT_SHEET, BOOK_SHEET):
-            others = [s for s in live.book.sheets if s.name not in (REPORT_SHEET, BOOK_SHEET)]
-            sheet = others[0] if others else sheet
-        live.last_backup = live.backup()  # type: ignore[attr-defined]
-        live.write(sheet, [], edits)
-        return f"已清除 {len(marks)} 个单元格的标记和「校验结果」工作表。"
+        return f"已清除 {res.cleared} 个单元格的标记和「校验结果」工作表。"
 
     return _run("清除标记", work, book)
 
@@ -687,74 +681,40 @@ def clear_marks_button(book: Any = None) -> str | None:
 def autosum_button(book: Any = None) -> str | None:
     """自动求和: 项目支出 and the totals become live SUM formulas; the income side is checked."""
 
-    def work(live: Live) -> str:
-        from .core.autosum import analyse_autosum
+    def work(live: LiveBook) -> str:
+        from .features.autosum import autosum
 
-        sheet, grid, _probe, form = live.form_sheet()
-        plan = analyse_autosum(grid, form)
-        lines = [ch.describe() for ch in plan.changes]
-        notes = [m.describe() for m in plan.messages]
-        backup = None
-        if plan.edits:
-            backup = live.last_backup = live.backup()  # type: ignore[attr-defined]
-            live.write(sheet, grid.merges, plan.edits)
-            text = f"已写入 {len(plan.changes)} 个求和公式：\n" + _lines(lines)
+        res = autosum(live)
+        if res.changes:
+            text = f"已写入 {len(res.changes)} 个求和公式：\n" + _lines([ch.describe() for ch in res.changes])
         else:
             text = "金额公式已是最新，未做修改。"
+        notes = [m.describe() for m in res.messages]
         if notes:
             text += "\n\n" + _lines(notes)
-        return text + _backup_note(backup)
+        return text + _backup_note(res.backup)
 
     return _run("自动求和", work, book)
-
-
-def _selected_task(live: Live, sheet: Any, grid: Grid, form: Form) -> Any:
-    from .core.autosum import task_span
-    from .errors import XlperfError
-
-    selection = live.book.selection
-    row = selection.row - 1 if selection is not None else None
-    if row is not None:
-        for t in form.tasks:
-            r0, r1 = task_span(grid, form, t)
-            if r0 <= row <= r1:
-                return t
-    if len(form.tasks) == 1:
-        return form.tasks[0]
-    raise XlperfError("请先选中要插入指标的任务（任务所在行的任意单元格），再点「插入标准指标」。")
 
 
 def insert_indicators_button(task_type: str = "", book: Any = None) -> str | None:
     """插入标准指标: insert the indicator set of ``task_type`` ("" = 自动识别) under the selected task."""
 
-    def work(live: Live) -> str:
-        from .core.indicators import build_insert_plan, detect_task, load_library
-        from .errors import XlperfError
+    def work(live: LiveBook) -> str:
+        from .core.indicators import load_library
+        from .features.indicators import at_row, insert
 
-        sheet, grid, _probe, form = live.form_sheet()
-        task = _selected_task(live, sheet, grid, form)
-        lib = load_library()
-        label = f"任务{task.seq if task.seq is not None else ''}「{task.name or ''}」"
-        guessed = ""
-        if task_type:
-            iset = lib.require(task_type)
-        else:
-            guess = detect_task(task, lib)
-            if guess.type is None:
-                raise XlperfError(f"无法识别{label}的类型，请在「插入标准指标」菜单中选择类型（现有：{'、'.join(lib.names)}）")
-            iset = lib.require(guess.type)
-            guessed = "（自动识别）"
-        plan = build_insert_plan(grid, form, task.seq if task.seq is not None else form.tasks.index(task) + 1, iset)
-        if not plan.edits:
-            return f"{label}已有「{iset.name}」的全部标准指标，未做修改。"
-        backup = live.last_backup = live.backup()  # type: ignore[attr-defined]
-        live.write(sheet, grid.merges, plan.edits)
-        text = f"已在{label}下插入「{iset.name}」{guessed}的 {len(plan.rows)} 条指标。"
-        if plan.skipped:
-            text += f"\n已有而跳过：{'、'.join(s.name for s in plan.skipped)}"
-        if plan.needs_value:
-            text += f"\n有 {len(plan.needs_value)} 条指标的年度指标值需要填写（已标黄）。"
-        return text + _backup_note(backup)
+        selection = live.book.selection
+        row = selection.row - 1 if selection is not None else None
+        res = insert(live, at_row(row), load_library(), type=task_type or None)
+        if not res.plan.edits:
+            return f"{res.label}已有「{res.type}」的全部标准指标，未做修改。"
+        text = f"已在{res.label}下插入「{res.type}」{'（自动识别）' if res.guess else ''}的 {len(res.added)} 条指标。"
+        if res.skipped:
+            text += f"\n已有而跳过：{'、'.join(res.skipped)}"
+        if res.needs_value:
+            text += f"\n有 {len(res.needs_value)} 条指标的年度指标值需要填写（已标黄）。"
+        return text + _backup_note(res.backup)
 
     return _run("插入标准指标", work, book)
 
@@ -763,28 +723,30 @@ def consolidate_button(paths: Sequence[str] | str, book: Any = None) -> str | No
     """合并部门表: consolidate the picked workbooks into a new summary workbook beside the first one and
     open it. The inputs are only read."""
 
-    def work(live: Live) -> str:
-        from .consolidation import consolidate, write_summary
+    def work(live: LiveBook) -> str:
+        from .consolidation import OK, consolidate
         from .errors import XlperfError
+        from .settings import load_settings
 
         files = [paths] if isinstance(paths, str) else list(paths)
         if not files:
             raise XlperfError("没有选择文件")
         live.status(f"正在汇总 {len(files)} 个文件…")
-        cons = consolidate(files, executor="thread")
-        out = Path(files[0]).parent / f"部门汇总-{_now()}.xlsx"
-        try:
-            write_summary(cons, out)
-        except OSError:  # a read-only folder (CD, protected share): write to xlperf's own folder
-            (home() / "汇总").mkdir(parents=True, exist_ok=True)
-            out = home() / "汇总" / out.name
-            write_summary(cons, out)
+        config = load_settings(files[0]).config
+        name = f"部门汇总-{_now()}.xlsx"
+        with consolidate(files, executor="thread", config=config) as cons:
+            out = Path(files[0]).parent / name
+            try:
+                cons.to_excel(out)
+            except OSError:  # a read-only folder (CD, protected share): write to xlperf's own folder
+                (home() / "汇总").mkdir(parents=True, exist_ok=True)
+                out = home() / "汇总" / name
+                cons.to_excel(out)
+            skipped = [f"{r.path}：{r.status}，{r.reason}" for r in cons.file_records if r.status != OK]
+            forms = sum(r.forms for r in cons.file_records)
+            done = len(cons.file_records) - len(skipped)
         live.app.books.open(str(out))
-        from .consolidation import OK
-
-        skipped = [f"{r.path}：{r.status}，{r.reason}" for r in cons.file_records if r.status != OK]
-        forms = sum(r.forms for r in cons.file_records)
-        text = f"已汇总 {len(cons.file_records) - len(skipped)} 个文件中的 {forms} 张表，结果：{out}"
+        text = f"已汇总 {done} 个文件中的 {forms} 张表，结果：{out}"
         if skipped:
             text += f"\n\n未汇总 {len(skipped)} 个文件：\n" + _lines(skipped)
         return text
@@ -795,7 +757,7 @@ def consolidate_button(paths: Sequence[str] | str, book: Any = None) -> str | No
 def new_form_button(book: Any = None) -> str | None:
     """新建表格: a new, unsaved workbook made from the blank form template."""
 
-    def work(live: Live) -> None:
+    def work(live: LiveBook) -> None:
         from .io.template import build_workbook
         from .io.xlsx import atomic_write
 
@@ -813,7 +775,7 @@ def new_form_button(book: Any = None) -> str | None:
 def about_button(book: Any = None) -> str | None:
     """关于: versions, the interpreter in use and the configuration the add-in reads."""
 
-    def work(live: Live) -> str:
+    def work(live: LiveBook) -> str:
         from . import __version__
 
         try:
@@ -838,6 +800,7 @@ def about_button(book: Any = None) -> str | None:
 
 
 __all__ = [
+    "LiveBook",
     "LiveWriter",
     "about_button",
     "autosum_button",

@@ -264,14 +264,14 @@ def macro_workbook(dst: Path) -> Path:
 @functools.lru_cache(maxsize=2)
 def big_form(n_tasks: int = BIG_TASKS):
     """A synthetic form with ``n_tasks`` tasks (3-6 indicators each, about 45,000 indicator rows)."""
-    from xlperf import synth
+    from tests import synth
 
     return synth.make_form(0, seed=7, tasks=n_tasks, indicators=(3, 6), department=DEPARTMENTS["big_10000_tasks"])
 
 
 def big_workbook(dst: Path, n_tasks: int = BIG_TASKS) -> Path:
-    """Written with xlperf.synth (fastxlsx, about a second); openpyxl's merge_cells is quadratic."""
-    from xlperf import synth
+    """Written with tests/synth.py (fastxlsx, about a second); openpyxl's merge_cells is quadratic."""
+    from tests import synth
 
     dst.parent.mkdir(parents=True, exist_ok=True)
     return synth.write_workbook(dst, big_form(n_tasks))

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--on-duplicate", choices=("error", "keep-last", "keep-both"), default="error",
                    help="同一部门（名称和年度相同）出现多次时：error 只计第一次并报错（默认），"
                         "keep-last 以最后一次为准，keep-both 都计入（均会在校验问题中注明）")
+    p.add_argument("--config", metavar="TOML",
+                   help="校验配置文件；默认使用第一个输入所在文件夹（或上级文件夹）中的 xlperf.toml，以及个人配置"
+                        "（与 xlperf validate 和 Excel 按钮相同，xlperf config 显示来源）")
     p.add_argument("--quiet", "-q", action="store_true", help="不显示进度条和结果摘要")
     p.set_defaults(func=run)
 
@@ -45,11 +48,14 @@ def run(args: argparse.Namespace) -> int:
             raise WriteRefusedError("输出文件与输入文件相同；输入文件不会被修改，请另选输出文件名")
     if args.jobs is not None and args.jobs < 1:
         raise WriteRefusedError("--jobs 必须是正整数")
+    from ..settings import load_settings
+
+    config = load_settings(args.inputs[0], config=args.config).config
     progress = not args.quiet and sys.stderr.isatty()
     extra = [args.json] if args.json else []
     try:
         cons = consolidate(args.inputs, jobs=args.jobs, on_duplicate=args.on_duplicate, progress=progress,
-                           exclude=[out, *extra])
+                           exclude=[out, *extra], config=config)
     except OSError as exc:  # temporary files (disk full, no permission)
         raise XlperfError(f"无法创建临时文件（{exc.strerror or exc}）") from exc
     with cons:

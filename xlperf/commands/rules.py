@@ -1,4 +1,5 @@
-"""``xlperf rules [CODE...] [--format text|json]``: the rule registry (code, severity, title)."""
+"""``xlperf rules [CODE...] [--format text|json]``: the rule registry (code, severity, title): the
+per-form XP rules, then the batch-level XC rules of a consolidation."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rules", help="列出校验规则（代码、级别、标题）",
-                       description="列出校验规则；给出代码（如 XP401）时显示该规则的完整说明")
-    p.add_argument("codes", nargs="*", metavar="CODE", help="规则代码或前缀（如 XP4）")
+                       description="列出校验规则（XP 检查单张表，XC 检查汇总的整批文件）；"
+                                   "给出代码（如 XP401）时显示该规则的完整说明")
+    p.add_argument("codes", nargs="*", metavar="CODE", help="规则代码或前缀（如 XP4、XC）")
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
     p.set_defaults(func=run)
 
@@ -18,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.issues import code_selected
     from ..core.rules import all_rules
 
-    rules = [r for r in all_rules() if code_selected(r.code, args.codes or None, None)]
+    rules = [r for r in all_rules(batch=True) if code_selected(r.code, args.codes or None, None)]
     if not rules:
         print(f"错误：没有这样的规则：{' '.join(args.codes)}（xlperf rules 列出全部规则）")
         return 2

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="有警告也返回 1")
     p.add_argument("--sheet", help="工作表名称（默认：第一个绩效目标表）")
     p.add_argument("--config", metavar="TOML",
-                   help="配置文件（[tool.xlperf] 段或顶层）；默认读取当前目录的 xlperf.toml 或 pyproject.toml")
+                   help="配置文件（[tool.xlperf] 段或顶层）；默认使用工作簿所在文件夹或上级文件夹中的 xlperf.toml，"
+                        "以及个人配置 ~/.xlperf/xlperf.toml（xlperf config 显示各项设置的来源）")
     p.add_argument("--min-indicators", type=int, metavar="N", help="每项任务最少指标数（XP306，默认 3）")
     p.add_argument("--severity", action="append", metavar="CODE=LEVEL",
                    help="调整规则级别，如 XP305=info（可重复）")
@@ -43,25 +44,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_config(args: argparse.Namespace) -> Any:
-    from ..core.config import Config, parse_severity_overrides, split_codes
+def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given as flags (``None`` where a flag was not given)."""
+    from ..core.config import parse_severity_overrides, split_codes
 
-    if args.config:
-        cfg = Config.from_toml(args.config)
-    elif Path("xlperf.toml").is_file():
-        cfg = Config.from_toml("xlperf.toml")
-    elif Path("pyproject.toml").is_file():
-        cfg = Config.from_toml("pyproject.toml")
-    else:
-        cfg = Config()
-    severity = dict(cfg.severity)
-    severity.update(parse_severity_overrides(getattr(args, "severity", None)))
-    return cfg.with_overrides(
-        min_indicators=getattr(args, "min_indicators", None),
-        severity=severity,
-        select=split_codes(getattr(args, "select", None)),
-        ignore=tuple(cfg.ignore) + (split_codes(getattr(args, "ignore", None)) or ()),
-    )
+    return {
+        "min_indicators": getattr(args, "min_indicators", None),
+        "severity": parse_severity_overrides(getattr(args, "severity", None)) or None,
+        "select": split_codes(getattr(args, "select", None)),
+        "ignore": split_codes(getattr(args, "ignore", None)),
+    }
+
+
+def load_config(args: argparse.Namespace, path: str | Path | None = None) -> Any:
+    """The configuration for the workbook at ``path``: :func:`xlperf.settings.load_settings` with the flags."""
+    from ..settings import load_settings
+
+    return load_settings(path, config=args.config, overrides=flag_overrides(args)).config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,12 +77,12 @@ def run(args: argparse.Namespace) -> int:
     if args.unmark and (args.mark or args.fix):
         print("错误：--unmark 不能与 --mark、--fix 同时使用", file=sys.stderr)
         return 2
-    config = load_config(args)
     entries: list[dict[str, Any]] = []
     reports: list[Report] = []
     failed = 0
     text = args.format == "text"
     for path in args.files:
+        config = load_config(args, path)  # a broken configuration stops the run (exit 2)
         try:
             if writes:
                 report, entry = _rewrite(path, args, config, text)

@@ -1,6 +1,6 @@
 """What the core asks an adapter to do to a sheet: a list of small, plain edits.
 
-The file adapter (:mod:`xlperf.io.apply`, openpyxl) and the live adapter (:mod:`xlperf.excel`,
+The file adapter (:mod:`xlperf.io.xlsx`, openpyxl) and the live adapter (:mod:`xlperf.excel`,
 xlwings) both apply the same list, so no logic is duplicated per adapter. Edits are applied in order;
 coordinates (0-based) refer to the sheet as it is when the edit is applied (after earlier
 ``InsertRows``). ``sheet=None`` means the form's own sheet.
@@ -98,6 +98,20 @@ class SetFill(Edit):
 
     def describe(self) -> str:
         return f"{a1(self.row, self.col)}: 填充 {self.color or '无'}"
+
+
+@dataclass(frozen=True)
+class RestoreFill(Edit):
+    """Put back a fill recorded as an ``xml:<fill>`` descriptor (see :mod:`xlperf.core.marks`); an
+    adapter that cannot read the descriptor removes the fill."""
+
+    row: int
+    col: int
+    spec: str
+    sheet: str | None = None
+
+    def describe(self) -> str:
+        return f"{a1(self.row, self.col)}: 恢复原填充"
 
 
 @dataclass(frozen=True)

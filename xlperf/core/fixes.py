@@ -72,4 +72,4 @@ def apply_to_grid(grid: Grid, edits: list[SetValue]) -> Grid:
         else:
             values[(e.row, e.col)] = e.value
     return Grid(sheet=grid.sheet, values=values, formulas=dict(grid.formulas), merges=list(grid.merges),
-                source=grid.source)
+                source=grid.source, formats=dict(grid.formats))

@@ -69,8 +69,13 @@ class MergedRange:
 class Grid:
     """Cell values of one sheet.
 
-    ``values`` holds every non-empty cell as the reader saw it (str, int, float, bool, datetime);
-    ``formulas`` holds the formula text (with leading ``=``) of formula cells where the reader knows it.
+    ``values`` holds every non-empty cell in its canonical form (str, int, float, bool, date,
+    datetime; see :mod:`xlperf.core.cells`); ``formulas`` holds the formula text (with leading ``=``)
+    of formula cells where the reader knows it; ``formats`` the number formats that change what a
+    value means (percent), where the reader knows them.
+
+    Readers build grids with :meth:`read`, which normalises every value in the one way all readers
+    share; the other constructors take values as given (tests, the core's own copies).
     """
 
     sheet: str = "Sheet1"
@@ -78,6 +83,34 @@ class Grid:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[MergedRange] = field(default_factory=list)
     source: str | None = None
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @classmethod
+    def read(
+        cls,
+        values: dict[tuple[int, int], Any],
+        *,
+        sheet: str,
+        formulas: dict[tuple[int, int], str] | None = None,
+        merges: Iterable[MergedRange] = (),
+        formats: dict[tuple[int, int], str] | None = None,
+        source: str | None = None,
+    ) -> Grid:
+        """A grid from a reader's raw cell values, normalised (:func:`xlperf.core.cells.normalize_cells`).
+
+        A formula cell's value is its cached result (kept when the reader has one)."""
+        from .cells import is_percent_format, normalize_cells
+
+        merges = list(merges)
+        fmts = {k: f for k, f in (formats or {}).items() if is_percent_format(f)}
+        return cls(sheet=sheet, values=normalize_cells(values, fmts, merges), formulas=dict(formulas or {}),
+                   merges=merges, source=source, formats=fmts)
+
+    @classmethod
+    def read_rows(cls, rows: Iterable[Iterable[Any]], *, sheet: str, **kw: Any) -> Grid:
+        """:meth:`read` from a 2-D list with its top-left at A1."""
+        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
+        return cls.read(values, sheet=sheet, **kw)
 
     @classmethod
     def from_rows(

@@ -6,7 +6,7 @@ safe fix as a tuple of :class:`~xlperf.core.edits.SetValue` edits.
 
 ``Report.to_dict()`` is one entry of ``xlperf validate --format json``::
 
-    {"path", "department", "errors", "warnings", "infos",
+    {"path", "sheet", "department", "errors", "warnings", "infos",
      "issues": [{"code", "severity", "sheet", "cell", "task", "indicator", "message"}]}
 
 and a file that could not be read is ``{"path", "error"}``.
@@ -187,6 +187,7 @@ class Report:
             return {"path": self.path, "error": self.error}
         return {
             "path": self.path,
+            "sheet": self.sheet,
             "department": self.department,
             "errors": len(self.errors),
             "warnings": len(self.warnings),

@@ -17,7 +17,7 @@ Fill descriptors (plain strings, so that any adapter can read and write them):
 * ``""``: no fill;
 * ``"RRGGBB"``: a solid fill of that RGB colour (restored with ``SetFill``);
 * ``"xml:<fill>...</fill>"``: any other fill (theme colours, patterns, gradients) as its SpreadsheetML
-  ``<fill>`` element, restored with :class:`RestoreFill`. An adapter that cannot interpret it should
+  ``<fill>`` element, restored with :class:`~xlperf.core.edits.RestoreFill`. An adapter that cannot interpret it should
   remove the fill.
 
 Pure: the adapter reads the cells' current styles and the bookkeeping rows and passes them in.
@@ -30,7 +30,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .edits import DeleteSheet, Edit, SetFill, SetNote, WriteTable
+from .edits import DeleteSheet, Edit, RestoreFill, SetFill, SetNote, WriteTable
 from .grid import Grid, a1, parse_a1
 from .issues import Issue, Report, Severity
 
@@ -46,19 +46,6 @@ _RGB_RE = re.compile(r"^[0-9A-Fa-f]{6}$")
 
 # (fill descriptor, note text or None, note author or None) of one cell
 CellStyle = tuple[str, "str | None", "str | None"]
-
-
-@dataclass(frozen=True)
-class RestoreFill(Edit):
-    """Put back a fill recorded as an ``xml:`` descriptor (see the module docstring)."""
-
-    row: int
-    col: int
-    spec: str
-    sheet: str | None = None
-
-    def describe(self) -> str:
-        return f"{a1(self.row, self.col)}: 恢复原填充"
 
 
 @dataclass(frozen=True)

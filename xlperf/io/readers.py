@@ -18,13 +18,13 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.grid import Grid, MergedRange, parse_a1
 from ..errors import (
     EncryptedFileError,
-    NotAFormError,
     UnreadableFileError,
     UnsafeFileError,
     UnsupportedFormatError,
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 TEXT_EXTS = (".txt", ".tsv", ".csv", ".tab")
 ZIP_EXTS = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".ods")
 
-_SHEET_RE = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_REL_RE = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"|<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _FORMULA_RE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)>(?:<is>.*?</is>)?<f(?:\s[^>]*)?>([^<]+)</f>')
 
 
@@ -62,7 +60,7 @@ def read_text(source: str | Path, *, sheet: str = "粘贴文本") -> Grid:
     lines = [ln for ln in text.splitlines() if not re.match(r"^#\s", ln)]
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quotechar='"'))
     cleaned = [[_text_cell(v) for v in row] for row in rows]
-    return Grid.from_rows(cleaned, sheet=sheet, source=src)
+    return Grid.read_rows(cleaned, sheet=sheet, source=src)
 
 
 def _text_cell(v: str) -> Any:
@@ -83,31 +81,128 @@ def _decode(data: bytes, path: Path) -> str:
     raise UnreadableFileError("无法识别文本文件的编码（请另存为 UTF-8）", path=str(path))
 
 
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> part name inside the zip, from workbook.xml and its relationships."""
+@dataclass(frozen=True)
+class WorkbookInfo:
+    """From ``xl/workbook.xml``: sheet name -> part name inside the zip, and the active sheet's index."""
+
+    parts: dict[str, str]
+    active: int | None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> Any | None:
+    """A small XML part parsed (defusedxml: no entities, no DTD), or None when missing or unreadable."""
+    from defusedxml.ElementTree import fromstring
+
+    real = _member(zf, name)
+    if real is None:
+        return None
     try:
-        wb = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
+        return fromstring(zf.read(real))
+    except Exception:
+        return None
+
+
+def _member(zf: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member called ``name``, compared without case (Excel does; zip names are case-sensitive)."""
+    try:
+        zf.getinfo(name)
+        return name
     except KeyError:
-        return {}
-    targets = {}
-    for m in _REL_RE.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        t = target.decode()
-        targets[rid.decode()] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    out = {}
-    for m in _SHEET_RE.finditer(wb):
-        name, rid = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
-        if rid.decode() in targets:
-            out[html.unescape(name.decode("utf-8"))] = targets[rid.decode()]
-    return out
+        low = name.lower()
+        return next((n for n in zf.namelist() if n.lower() == low), None)
 
 
-def _formulas(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+def workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
+    root = _xml(zf, "xl/workbook.xml")
+    rels = _xml(zf, "xl/_rels/workbook.xml.rels")
+    if root is None:
+        return WorkbookInfo({}, None)
+    targets: dict[str, str] = {}
+    for el in (rels.iter() if rels is not None else ()):
+        if _local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
+            t = el.get("Target")
+            part = t.lstrip("/") if t.startswith("/") else "xl/" + t
+            targets[el.get("Id")] = _member(zf, part) or part
+    parts: dict[str, str] = {}
+    active: int | None = None
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
+            if el.get("name") is not None and rid in targets:
+                parts[el.get("name")] = targets[rid]
+        elif name == "workbookView" and active is None:
+            try:
+                active = int(el.get("activeTab", "0"))
+            except ValueError:
+                active = None
+    return WorkbookInfo(parts, active)
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> part name inside the zip."""
+    return workbook_info(zf).parts
+
+
+_PERCENT_BUILTIN = {9, 10}  # 0%  0.00%
+
+
+def percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
+    """Indices of the cell styles (``cellXfs``) whose number format shows a percentage."""
+    from ..core.cells import is_percent_format
+
+    root = _xml(zf, "xl/styles.xml")
+    if root is None:
+        return frozenset()
+    custom: dict[int, str] = {}
+    xfs: list[int] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "numFmt":
+            try:
+                custom[int(el.get("numFmtId", ""))] = el.get("formatCode") or ""
+            except ValueError:
+                continue
+        elif name == "cellXfs":
+            for xf in el:
+                try:
+                    xfs.append(int(xf.get("numFmtId", "0")))
+                except ValueError:
+                    xfs.append(0)
+    pct = {i for i, f in custom.items() if is_percent_format(f)} | (_PERCENT_BUILTIN - set(custom))
+    return frozenset(i for i, f in enumerate(xfs) if f in pct)
+
+
+_STYLED_CELL = re.compile(rb"""<c\s[^>]*?\bs\s*=\s*["'](\d+)["'][^>]*>""")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7})["']""")
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozenset()
+               ) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """One read of a sheet part: its formulas, and the cells styled with a percent format."""
     try:
         data = zf.read(part)
     except KeyError:
-        return {}
+        return {}, set()
+    cells: set[tuple[int, int]] = set()
+    if percent:
+        for m in _STYLED_CELL.finditer(data):
+            if int(m.group(1)) in percent:
+                ref = _CELL_REF.search(m.group(0))
+                if ref:
+                    cells.add(parse_a1(ref.group(1).decode()))
+    return _formula_scan(data), cells
+
+
+def _formulas(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    return scan_sheet(zf, part)[0]
+
+
+def _formula_scan(data: bytes) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
     pos = data.find(b"<f")
     while pos != -1:
@@ -181,75 +276,50 @@ def _calamine_error(exc: Exception, path: Path) -> XlperfError:
 def read_grids(
     path: str | Path, *, sheet: str | None = None, password: str | None = None, engine: str = "fast"
 ) -> list[Grid]:
-    """Every (or the named) sheet of a workbook or text file, as Grids.
+    """The named sheet, or every visible sheet, of a workbook or text file, as Grids.
 
     ``engine="fast"`` uses python-calamine (all formats); ``engine="openpyxl"`` loads ``.xlsx/.xlsm``
-    with openpyxl (formulas, number formats) and falls back to the fast reader for other formats.
+    with openpyxl and falls back to the fast reader for other formats. Both give the same grids.
     """
-    path = Path(path)
-    if engine == "openpyxl" and path.suffix.lower() in (".xlsx", ".xlsm") and not password:
-        wb = open_workbook(path)
-        names = wb.sheetnames
-        if sheet is not None and sheet not in names:
-            raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
-        return [grid_from_worksheet(wb[n], source=str(path)) for n in ([sheet] if sheet else names)]
-    wb, zf = _open_calamine(path, password)
-    if wb is None:
-        if path.suffix.lower() in ZIP_EXTS + (".xls", ".xlsb"):
-            raise UnreadableFileError(f"扩展名是 {path.suffix}，但内容不是工作簿（可能是改了扩展名的文本文件）", path=str(path))
-        return [read_text(path)]
-    try:
-        names = wb.sheet_names
-        if sheet is not None and sheet not in names:
-            raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
-        parts = _sheet_paths(zf) if zf is not None else {}
-        grids = []
-        if sheet is None:
-            # hidden sheets hold lists and bookkeeping, never the form a clerk fills in
-            hidden = {m.name for m in wb.sheets_metadata if str(m.visible) != "SheetVisibleEnum.Visible"}
-            visible = [n for n in names if n not in hidden]
-            names = visible or names
-        for name in [sheet] if sheet is not None else names:
-            try:
-                sh = wb.get_sheet_by_name(name)
-                rows = sh.to_python(skip_empty_area=False) if sh.height else []
-                merges = [MergedRange(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
-            except Exception as exc:
-                raise _calamine_error(exc, path) from exc
-            formulas = _formulas(zf, parts[name]) if zf is not None and name in parts else {}
-            grids.append(Grid.from_rows(rows, sheet=name, merges=merges, formulas=formulas, source=str(path)))
-        return grids
-    finally:
-        wb.close()
-        if zf is not None:
-            zf.close()
+    from .books import open_book
+
+    with open_book(path, password=password, engine=engine) as book:
+        infos = book.sheets()
+        names = [i.name for i in infos]
+        if sheet is not None:
+            if sheet not in names:
+                raise UnreadableFileError(f"找不到工作表「{sheet}」（现有：{'、'.join(names)}）", path=str(path))
+            return [book.grid(sheet)]
+        # hidden sheets hold lists and bookkeeping, never the form a clerk fills in
+        visible = [i.name for i in infos if not i.hidden] or names
+        return [book.grid(n) for n in visible]
 
 
 def grid_from_worksheet(ws: Worksheet, *, source: str | None = None) -> Grid:
-    """An openpyxl worksheet (loaded with formulas, not data_only) as a Grid.
+    """An openpyxl worksheet (loaded with formulas, not data_only) as a normalised Grid."""
+    from ..core.cells import is_percent_format
 
-    Percent-formatted numbers become ``'95%'`` text, as the clerk sees them.
-    """
     values: dict[tuple[int, int], Any] = {}
     formulas: dict[tuple[int, int], str] = {}
+    formats: dict[tuple[int, int], str] = {}
     for row in ws.iter_rows():
         for cell in row:
             v = cell.value
             if v is None or v == "":
                 continue
             key = (cell.row - 1, cell.column - 1)
-            if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and cell.data_type == "f"):
+            if cell.data_type == "f":
                 formulas[key] = str(v) if not hasattr(v, "text") else str(v.text)
                 continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
-                from ..core.text import format_number
-
-                v = format_number(round(v * 100, 10)) + "%"
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                fmt = cell.number_format
+                if fmt and is_percent_format(fmt):
+                    formats[key] = fmt
             values[key] = v
     merges = [
         MergedRange(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges
     ]
-    return Grid(sheet=ws.title, values=values, formulas=formulas, merges=merges, source=source)
+    return Grid.read(values, sheet=ws.title, formulas=formulas, merges=merges, formats=formats, source=source)
 
 
 def open_workbook(path: str | Path, *, keep_vba: bool = False):
@@ -364,33 +434,21 @@ def _memoised_merge_borders() -> Iterator[None]:
             MergedCellRange.format, MergedCellRange._get_borders = originals  # type: ignore[method-assign]
 
 
-def iter_forms(grids: list[Grid]) -> Iterator[tuple[Grid, Form | NotAFormError]]:
-    from ..core.parse import parse_grid
-
-    for g in grids:
-        try:
-            yield g, parse_grid(g)
-        except NotAFormError as exc:
-            yield g, exc
-
-
 def load_form(
     path: str | Path, *, sheet: str | None = None, password: str | None = None, engine: str = "fast"
 ) -> Form:
-    """The form on the named sheet, or on the first sheet that holds one."""
-    grids = read_grids(path, sheet=sheet, password=password, engine=engine)
-    first_error: NotAFormError | None = None
-    for _g, res in iter_forms(grids):
-        if isinstance(res, NotAFormError):
-            first_error = first_error or res
-            continue
-        return res
-    if first_error is None:
-        first_error = NotAFormError("工作簿中没有工作表")
-    first_error.path = str(path)
-    raise first_error
+    """The form on the named sheet, or on the sheet :func:`xlperf.workbook.form_sheet` chooses."""
+    from ..workbook import form_sheet
+    from .books import open_book
+
+    with open_book(path, password=password, engine=engine) as book:
+        return form_sheet(book, sheet).form
 
 
 def load_forms(path: str | Path, *, password: str | None = None) -> list[Form]:
     """Every sheet that holds a form (a workbook may hold several departments)."""
-    return [res for _g, res in iter_forms(read_grids(path, password=password)) if not isinstance(res, NotAFormError)]
+    from ..workbook import form_sheets
+    from .books import open_book
+
+    with open_book(path, password=password) as book:
+        return [fs.form for fs in form_sheets(book)[0]]

@@ -24,6 +24,7 @@ from ..core.edits import (
     Edit,
     InsertRows,
     Merge,
+    RestoreFill,
     SetFill,
     SetFormula,
     SetNote,
@@ -137,6 +138,9 @@ def apply_edits(wb: Any, ws: Any, edits: Iterable[Edit]) -> None:
                 cell.fill = PatternFill(fill_type="solid", start_color=e.color, end_color=e.color)
             else:
                 cell.fill = PatternFill(fill_type=None)
+        elif isinstance(e, RestoreFill):
+            if e.sheet is None or e.sheet in wb.sheetnames:
+                _sheet(wb, ws, e.sheet).cell(e.row + 1, e.col + 1).fill = fill_from_spec(e.spec)
         elif isinstance(e, SetNote):
             cell = _sheet(wb, ws, e.sheet).cell(e.row + 1, e.col + 1)
             if e.text:
@@ -152,6 +156,39 @@ def apply_edits(wb: Any, ws: Any, edits: Iterable[Edit]) -> None:
                 del wb[e.sheet]
         else:  # pragma: no cover - a new edit type without an adapter is a bug
             raise TypeError(f"no openpyxl adapter for {type(e).__name__}")
+
+
+def fill_spec(cell: Any) -> str:
+    """The fill descriptor of an openpyxl cell (see :mod:`xlperf.core.marks`)."""
+    import copy
+
+    from openpyxl.styles import PatternFill
+    from openpyxl.xml.functions import tostring
+
+    f = copy.copy(cell.fill)  # the cell gives a StyleProxy; compare the fill itself
+    if f is None or (isinstance(f, PatternFill) and f.fill_type is None):
+        return ""
+    if isinstance(f, PatternFill) and f.fill_type == "solid" and f.fgColor.type == "rgb":
+        rgb = f.fgColor.rgb
+        if isinstance(rgb, str) and len(rgb) == 8:
+            if PatternFill(fill_type="solid", start_color=rgb[2:], end_color=rgb[2:]) == f:
+                return rgb[2:].upper()
+    return "xml:" + tostring(f.to_tree()).decode("utf-8")
+
+
+def fill_from_spec(spec: str) -> Any:
+    """An ``xml:<fill>`` descriptor back to an openpyxl fill; anything unreadable gives no fill."""
+    from defusedxml.ElementTree import fromstring
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.fills import Fill
+
+    text = spec[4:] if spec.startswith("xml:") else ""
+    if not text or len(text) > 4000:
+        return PatternFill(fill_type=None)
+    try:
+        return Fill.from_tree(fromstring(text))
+    except Exception:  # a damaged bookkeeping cell must not stop the clean-up
+        return PatternFill(fill_type=None)
 
 
 def _writable(ws: Any, row: int, col: int) -> Any:
@@ -193,13 +230,21 @@ def write_table(wb: Any, e: WriteTable) -> None:
         ws.column_dimensions[get_column_letter(c)].width = w
 
 
-def backup_path(path: Path) -> Path:
+def backup_path(folder: Path, name: str) -> Path:
+    """The one backup naming: ``NAME.bak-YYYYmmdd-HHMMSS.EXT`` in ``folder`` (``-2``, ``-3``… when
+    taken). File commands put it beside the input, the Excel buttons in ``~/.xlperf/backups``."""
+    import re
+
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not ext or len(ext) > 5:
+        stem, ext = name, "xlsx"
+    stem = re.sub(r'[\\/:*?"<>|]', "_", stem) or "workbook"
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    candidate = Path(folder) / f"{stem}.bak-{stamp}.{ext}"
     n = 1
     while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
         n += 1
+        candidate = Path(folder) / f"{stem}.bak-{stamp}-{n}.{ext}"
     return candidate
 
 
@@ -262,43 +307,51 @@ def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suff
     return source.with_name(f"{source.stem}{suffix}.xlsx"), False
 
 
-def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place: bool = False) -> Path | None:
-    """Save ``wb`` to ``target`` atomically. In place: refuse lossy files, back up first.
+def check_rewrite(source: Path, in_place: bool) -> None:
+    """Refuse to replace ``source`` when the rewrite would lose parts of it; warn when an output
+    beside it will not carry them."""
+    lost = lossy_parts(source)
+    if lost and in_place:
+        raise WriteRefusedError(
+            "拒绝原位改写：该工作簿含有保存后会丢失的内容（" + "、".join(lost) + "）；请用 -o 另存为新文件", path=str(source)
+        )
+    if in_place and source.suffix.lower() != ".xlsx":
+        raise WriteRefusedError(
+            f"拒绝原位改写 {source.suffix} 文件：xlperf 只写入不含宏的 .xlsx；请用 -o 另存为 .xlsx", path=str(source)
+        )
+    if lost:
+        import sys
+
+        print(f"注意：{source} 中的 " + "、".join(lost) + " 不会保留在输出文件中", file=sys.stderr)
+
+
+def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place: bool = False,
+                  backup: bool = True) -> Path | None:
+    """Save ``wb`` to ``target`` atomically. In place: refuse lossy files, back up first (unless the
+    caller already did: ``backup=False``, as :class:`xlperf.io.books.FileBook` does).
 
     Returns the backup path when one was made.
     """
-    backup = None
-    if source is not None:
-        lost = lossy_parts(source)
-        if lost and in_place:
-            raise WriteRefusedError(
-                "拒绝原位改写：该工作簿含有保存后会丢失的内容（" + "、".join(lost) + "）；请用 -o 另存为新文件", path=str(source)
-            )
-        if in_place and source.suffix.lower() != ".xlsx":
-            raise WriteRefusedError(
-                f"拒绝原位改写 {source.suffix} 文件：xlperf 只写入不含宏的 .xlsx；请用 -o 另存为 .xlsx", path=str(source)
-            )
-        if lost:
-            import sys
-
-            print(f"注意：{source} 中的 " + "、".join(lost) + " 不会保留在输出文件中", file=sys.stderr)
+    made = None
+    if source is not None and backup:
+        check_rewrite(source, in_place)
     # outputs are plain .xlsx workbooks: never a macro project (kept by keep_vba, with its ribbon), never
     # a template's content type (Excel refuses an .xlsx that declares either)
     wb.vba_archive = None
     if Path(target).suffix.lower() == ".xlsx":
         wb.template = False
     try:
-        if in_place and source is not None:
-            backup = backup_path(source)
-            shutil.copy2(source, backup)
+        if in_place and source is not None and backup:
+            made = backup_path(source.parent, source.name)
+            shutil.copy2(source, made)
         atomic_write(target, wb.save)
     except BaseException as exc:
-        if backup is not None:  # the original was not replaced: its copy is not needed
-            backup.unlink(missing_ok=True)
+        if made is not None:  # the original was not replaced: its copy is not needed
+            made.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise write_error(exc, target) from exc
         raise
-    return backup
+    return made
 
 
 def write_error(exc: OSError, target: Path) -> WriteRefusedError:

@@ -148,13 +148,16 @@ def _note(spec: IndicatorSpec, shown: str | None) -> str:
     return text
 
 
-def build_insert_plan(grid: Grid, form: Form, task_seq: int | str, indicator_set: IndicatorSet, *,
+def build_insert_plan(grid: Grid, form: Form, task: Task, indicator_set: IndicatorSet, *,
                       replace: bool = False) -> InsertPlan:
-    """The full plan (edits plus what they do: rows written, skipped names, cells to fill)."""
+    """The full plan (edits plus what they do: rows written, skipped names, cells to fill) for inserting
+    ``indicator_set`` under ``task``, one of ``form.tasks`` (the object itself: two tasks may share a
+    序号; :func:`find_task` turns a number into a task)."""
     if form.layout is None:
         raise XlperfError("未识别任务表表头，无法插入指标")
+    if not any(t is task for t in form.tasks):
+        raise TypeError("build_insert_plan takes one of form.tasks (use find_task for a 序号)")
     cols = form.layout.columns
-    task = find_task(form, task_seq)
     plan = InsertPlan(task=task, indicator_set=indicator_set)
     ind_cols = [cols[f] for f in IND_FIELDS if f in cols]
     task_cols = {cols[f] for f in TASK_FIELDS if f in cols}
@@ -252,7 +255,7 @@ def _conventional_merges(grid: Grid, form: Form, task: Task, task_cols: set[int]
     return [MergedRange(r, c0, r, c1) for c0, c1 in sorted(spans)]
 
 
-def plan_insert(grid: Grid, form: Form, task_seq: int | str, indicator_set: IndicatorSet, *,
+def plan_insert(grid: Grid, form: Form, task: Task, indicator_set: IndicatorSet, *,
                 replace: bool = False) -> list[Edit]:
-    """The edits that insert ``indicator_set`` under task ``task_seq`` (see :func:`build_insert_plan`)."""
-    return build_insert_plan(grid, form, task_seq, indicator_set, replace=replace).edits
+    """The edits that insert ``indicator_set`` under ``task`` (see :func:`build_insert_plan`)."""
+    return build_insert_plan(grid, form, task, indicator_set, replace=replace).edits

@@ -4,6 +4,12 @@ A rule is a generator ``def f(ctx: Context) -> Iterator[Finding]``. Its docstrin
 documentation: the first line is the title (``xlperf rules``), the rest is rendered into
 ``docs/rules.md`` by ``scripts/gen_rules_doc.py``. The code never changes meaning; a rule without a
 docstring, with a malformed code, or with a code already taken is refused at import time.
+
+Batch-level rules (``@batch_rule``, codes ``XCnnn``) are about a whole consolidation rather than one
+form (the same department twice, a sheet that could not be parsed, ...). Their function builds the
+message of one issue from what the consolidation knows (its signature is the rule's own); the caller
+takes the code and the default severity from the registry (:func:`rule_of`). They are documented and
+listed like the form rules (``all_rules(batch=True)``) but :func:`run_rules` never runs them.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Form, Indicator, Task
 
 _CODE_RE = re.compile(r"^XP\d{3}$")
+_BATCH_CODE_RE = re.compile(r"^XC\d{3}$")
+# modules defining the batch-level rules, imported on first use
+_BATCH_MODULES = ("xlperf.core.rules.consolidation",)
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: per form (``func(ctx) -> Iterable[Finding]``) or, with ``batch``, per
+    consolidation (``func(...) -> str``, the message of one issue)."""
+
     code: str
     severity: Severity
     fixable: bool
-    func: Callable[[Context], Iterable[Finding]] = field(compare=False)
+    func: Callable[..., Any] = field(compare=False)
     family: str = ""
+    batch: bool = False
 
     @property
     def title(self) -> str:
@@ -63,14 +76,28 @@ class Rule:
         return self.func.__name__
 
 
-_REGISTRY: dict[str, Rule] = {}
-FAMILIES = ("budget", "framework", "completeness", "values")
+_REGISTRY: dict[str, Rule] = {}  # per-form rules (what run_rules runs)
+_BATCH: dict[str, Rule] = {}  # batch-level rules
+_BY_FUNC: dict[Callable[..., Any], Rule] = {}
+FAMILIES = ("budget", "framework", "completeness", "values", "consolidation")
 FAMILY_TITLES = {
     "budget": "XP1xx 预算金额",
     "framework": "XP2xx 指标体系与表头",
     "completeness": "XP3xx 任务完整性",
     "values": "XP4xx 指标值与对比符号",
+    "consolidation": "XC0xx 汇总（合并部门表）",
 }
+
+
+def _register(code: str, func: Callable[..., Any], rule_: Rule, into: dict[str, Rule]) -> None:
+    taken = _REGISTRY.get(code) or _BATCH.get(code)
+    if taken is not None:
+        raise ValueError(f"rule code {code} registered twice ({taken.name}, {func.__name__})")
+    doc = inspect.getdoc(func)
+    if not doc or not doc.strip():
+        raise ValueError(f"rule {code} ({func.__name__}) has no docstring: the docstring is its documentation")
+    into[code] = rule_
+    _BY_FUNC[func] = rule_
 
 
 def rule(code: str, severity: Severity, *, fixable: bool = False) -> Callable[[Callable], Callable]:
@@ -79,31 +106,67 @@ def rule(code: str, severity: Severity, *, fixable: bool = False) -> Callable[[C
     def deco(func: Callable) -> Callable:
         if not _CODE_RE.match(code):
             raise ValueError(f"rule code must look like XP123: {code!r}")
-        if code in _REGISTRY:
-            raise ValueError(f"rule code {code} registered twice ({_REGISTRY[code].name}, {func.__name__})")
-        doc = inspect.getdoc(func)
-        if not doc or not doc.strip():
-            raise ValueError(f"rule {code} ({func.__name__}) has no docstring: the docstring is its documentation")
         family = func.__module__.rsplit(".", 1)[-1]
-        _REGISTRY[code] = Rule(code, Severity(severity), fixable, func, family)
+        _register(code, func, Rule(code, Severity(severity), fixable, func, family), _REGISTRY)
         return func
 
     return deco
 
 
-def all_rules() -> list[Rule]:
-    """Every registered rule, sorted by code (importing the family modules on first use)."""
+def batch_rule(code: str, severity: Severity, *, family: str = "consolidation") -> Callable[[Callable], Callable]:
+    """Register ``func`` as batch-level rule ``code`` (``XC123``) with default ``severity``.
+
+    ``func`` returns the message of one issue; :func:`run_rules` never calls it (it is not about a
+    single form). The caller takes code and default severity from :func:`rule_of`.
+    """
+
+    def deco(func: Callable) -> Callable:
+        if not _BATCH_CODE_RE.match(code):
+            raise ValueError(f"batch rule code must look like XC123: {code!r}")
+        if family not in FAMILY_TITLES:
+            raise ValueError(f"batch rule {code}: unknown family {family!r}")
+        _register(code, func, Rule(code, Severity(severity), False, func, family, batch=True), _BATCH)
+        return func
+
+    return deco
+
+
+def all_rules(*, batch: bool = False) -> list[Rule]:
+    """Every registered per-form rule, sorted by code (importing the family modules on first use);
+    with ``batch``, the batch-level rules (:func:`batch_rules`) follow."""
     from . import budget, completeness, framework, values  # noqa: F401
 
-    return [_REGISTRY[c] for c in sorted(_REGISTRY)]
+    rules = [_REGISTRY[c] for c in sorted(_REGISTRY)]
+    return rules + batch_rules() if batch else rules
+
+
+def batch_rules() -> list[Rule]:
+    """Every registered batch-level rule (``XCnnn``), sorted by code."""
+    import importlib
+
+    for name in _BATCH_MODULES:
+        importlib.import_module(name)
+    return [_BATCH[c] for c in sorted(_BATCH)]
 
 
 def get_rule(code: str) -> Rule:
-    all_rules()
+    """The rule (per-form or batch-level) registered as ``code``."""
+    code = code.upper()
+    if code in _REGISTRY or code in _BATCH:
+        return _REGISTRY.get(code) or _BATCH[code]
+    all_rules(batch=True)
     try:
-        return _REGISTRY[code.upper()]
+        return _REGISTRY.get(code) or _BATCH[code]
     except KeyError:
         raise KeyError(f"unknown rule code: {code}") from None
+
+
+def rule_of(func: Callable[..., Any]) -> Rule:
+    """The rule ``func`` is registered as (``KeyError`` when it is not a rule)."""
+    try:
+        return _BY_FUNC[func]
+    except KeyError:
+        raise KeyError(f"not a registered rule: {getattr(func, '__name__', func)!r}") from None
 
 
 def run_rules(

@@ -1,4 +1,4 @@
-"""Realistic synthetic department workbooks, deterministic by seed.
+"""Realistic synthetic department workbooks, deterministic by seed (test data: not part of the package).
 
 Used by the tests, ``benchmarks/bench_consolidate.py`` and the hostile-input corpus. Each workbook
 holds one (or several) 部门整体支出绩效目标表 in the official layout (the same cells as
@@ -13,7 +13,7 @@ tests inject defects through ``text_cells`` or by editing the :class:`Form` befo
 Files are written with :mod:`xlperf.io.fastxlsx` (about a millisecond each), so generating 10,000
 of them is quick; they are ordinary xlsx files that openpyxl, python-calamine and LibreOffice open.
 
-    >>> from xlperf.synth import generate
+    >>> from tests.synth import generate
     >>> paths = generate("out/", 50, seed=1)                       # 50 workbooks
     >>> generate("out/", 1, text_cells={"department": '=HYPERLINK("http://example.com","x")'})
 """
@@ -26,10 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .core.grid import parse_a1
-from .core.model import Budget, Form, Indicator, Task
-from .core.text import format_number
-from .io.fastxlsx import Formula, Workbook
+from xlperf.core.grid import parse_a1
+from xlperf.core.model import Budget, Form, Indicator, Task
+from xlperf.core.text import format_number
+from xlperf.io.fastxlsx import Formula, Workbook
 
 SHEET = "绩效目标表"
 NCOLS = 11
@@ -204,8 +204,8 @@ def make_form(index: int = 0, *, seed: int = 0, tasks: int | tuple[int, int] = (
         levels.sort(key=order.__getitem__)
         used: set[str] = set()
         inds = [_indicator(rng, l1, amount, used) for l1 in levels]
-        for k, ind in enumerate(inds):  # one or two core indicators per task
-            ind.core = k == 0 or (n_ind > 4 and rng.random() < 0.15)
+        for j, ind in enumerate(inds):  # one or two core indicators per task
+            ind.core = j == 0 or (n_ind > 4 and rng.random() < 0.15)
         task_list.append(Task(seq=k + 1, name=name, content=content, source=rng.choice(SOURCES), amount=amount,
                               indicators=inds))
     project = sum((t.amount or Decimal(0) for t in task_list), Decimal(0))

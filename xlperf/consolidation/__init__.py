@@ -1,0 +1,179 @@
+"""Consolidate many department workbooks into one summary workbook, fast and with flat memory.
+
+Pipeline (``consolidate(paths)``):
+
+1. discover the inputs (files and folders, recursive; Office lock files ``~$…`` and hidden files are
+   listed as 忽略; the output file itself and xlperf summaries are never read back as inputs);
+2. workers read, parse and validate the files and turn each form into compact rows: forked worker
+   processes on Linux for big batches (parsing and the rules are pure Python, so threads only
+   overlap the parts python-calamine and zlib run without the GIL), a thread pool otherwise. A
+   bounded number of files is in flight and results are consumed in input order, so memory does not
+   grow with the number of files and the output is deterministic. A worker that dies does not stop
+   the batch (the rest is finished in the parent);
+3. per form, the row tuples for 任务明细 / 指标明细 / 校验问题 arrive ``marshal``-serialised and are
+   appended to temporary spool files; only one small row per department and per file stays in
+   memory;
+4. ``to_excel`` streams the summary with :mod:`xlperf.io.fastxlsx` (text always as text, totals as
+   live ``SUM`` formulas with cached values, native charts), atomically.
+
+Per-file problems (corrupt, encrypted, not a form, unexpected exceptions) never stop the batch: the
+file is listed in 文件清单 as 跳过 with the reason. The same department twice (same name and year)
+is reported (XC001) and ``on_duplicate`` decides: ``error`` (default; the later one is not counted and the
+run reports an error), ``keep-last`` or ``keep-both`` (each reported as a warning).
+
+pandas is imported only when a DataFrame is asked for (``Consolidation.departments`` etc.).
+
+Modules: :mod:`.discover` (the inputs), :mod:`.worker` (per-file work and the pool), :mod:`.result`
+(:class:`Consolidation` and its views and exports), :mod:`.summary` (the summary workbook),
+:mod:`.schema` (statuses, sheets, columns), :mod:`.rules` (the XC0xx batch-level rules, registered with
+:mod:`xlperf.core.rules`). This module holds the orchestration, :func:`consolidate`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import XlperfError
+from .discover import LISTED_EXTS, SUMMARY_REASON, WORKBOOK_EXTS, discover
+from .discover import _display as _display
+from .discover import _ignore_reason as _ignore_reason
+from .discover import _looks_like_summary as _looks_like_summary
+from .result import Consolidation, FileRecord
+from .result import _Spool as _Spool
+from .schema import (
+    CHART_SHEET,
+    DEPT_COLS,
+    DEPT_MONEY,
+    DEPT_SHEET,
+    DEPT_SUM_FROM,
+    DEPT_SUM_TO,
+    FILE_COLS,
+    FILE_SHEET,
+    IGNORED,
+    IND_COLS,
+    IND_SHEET,
+    ISSUE_COLS,
+    ISSUE_SHEET,
+    OK,
+    SEVERITY_ZH,
+    SKIPPED,
+    SUMMARY_SHEETS,
+    TASK_COLS,
+    TASK_MONEY,
+    TASK_SHEET,
+    IssueRow,
+)
+from .summary import TOP_DEPARTMENTS, write_summary
+from .worker import FileReport, FormRows, process_file
+from .worker import _form_result as _form_result  # benchmarks/bench_consolidate.py
+from .worker import _ordered_map as _ordered_map
+from .worker import _run_inline as _run_inline
+from .worker import _validator as _validator
+from .worker import _work as _work
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..core.config import Config
+
+PROCESS_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+ON_DUPLICATE = ("error", "keep-last", "keep-both")
+EXECUTORS = ("auto", "process", "thread", "serial")
+
+__all__ = [
+    "CHART_SHEET", "DEPT_COLS", "DEPT_MONEY", "DEPT_SHEET", "DEPT_SUM_FROM", "DEPT_SUM_TO", "EXECUTORS",
+    "FILE_COLS", "FILE_SHEET", "IGNORED", "IND_COLS", "IND_SHEET", "ISSUE_COLS", "ISSUE_SHEET", "LISTED_EXTS", "OK",
+    "ON_DUPLICATE", "PROCESS_MIN_FILES", "SEVERITY_ZH", "SKIPPED", "SUMMARY_REASON", "SUMMARY_SHEETS", "TASK_COLS",
+    "TASK_MONEY", "TASK_SHEET", "TOP_DEPARTMENTS", "WORKBOOK_EXTS", "Consolidation", "FileRecord", "FileReport",
+    "FormRows", "IssueRow", "consolidate", "discover", "process_file", "write_summary",
+]
+
+
+def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = None, on_duplicate: str = "error",
+                progress: bool = False, exclude: Iterable[str | Path] = (), executor: str = "auto",
+                config: Config | None = None) -> Consolidation:
+    """Read every workbook under ``paths`` and consolidate the forms. See the module docstring.
+
+    ``jobs``: parallel workers (default: CPU count). ``executor``: "auto" (forked worker processes on
+    Linux for batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process", "thread" or
+    "serial".
+    Parsing is pure Python, so threads only overlap the parts python-calamine and zlib run without
+    the GIL; processes use every core (measured: see ``benchmarks/bench_consolidate.py``).
+    ``config``: the validation settings every form is checked with (``validate(form, config=config)``:
+    thresholds, severity overrides, ``select``/``ignore``); ``None`` for the defaults. They apply to the
+    XP rules only; the XC0xx issues of the consolidation itself are always reported.
+
+    The result holds temporary files: use it as a context manager (``with consolidate(...) as c:``) or
+    call :meth:`Consolidation.close`. Raises :class:`XlperfError` only when nothing can be done (no
+    input found, bad option); whatever is raised, no temporary file is left open.
+    """
+    from ..core.config import Config
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise XlperfError(f"--on-duplicate 只能是 {'、'.join(ON_DUPLICATE)}（收到 {on_duplicate!r}）")
+    if executor not in EXECUTORS:
+        raise XlperfError(f"executor 只能是 auto、process、thread 或 serial（收到 {executor!r}）")
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config must be an xlperf.core.config.Config or None, not {type(config).__name__}")
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    inputs = discover(paths, exclude=exclude)
+    if not inputs:
+        raise XlperfError("没有找到可汇总的工作簿（.xlsx .xlsm .xls .ods）")
+    if all(r is not None and r.startswith("!") for _, r in inputs):
+        raise XlperfError("输入的文件或文件夹都不存在：" + "、".join(str(p) for p, _ in inputs[:5]))
+    validate, note = _validator()
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    work = [(str(p), _display(p)) for p, r in inputs if r is None]
+    if executor == "auto":
+        # worker processes are forked (Linux): they start in milliseconds with everything imported. Where
+        # only "spawn" exists (Windows, macOS) each worker would re-import xlperf: threads there.
+        # Forking a process that runs other threads (a notebook, an add-in server) is not safe: threads there.
+        import threading
+
+        big = jobs > 1 and len(work) >= PROCESS_MIN_FILES
+        alone = threading.active_count() == 1
+        executor = "process" if big and alone and sys.platform.startswith("linux") else "thread"
+    from ..core.parse import parse_grid  # noqa: F401  - imported before the workers fork
+    from ..io.readers import read_grids  # noqa: F401
+
+    cons = Consolidation(on_duplicate)
+    try:
+        cons.validated = validate is not None
+        if note:
+            cons.notes.append(note)
+        _collect(cons, inputs, _ordered_map(work, jobs, validate is not None, executor, config), progress)
+    except BaseException:  # an interrupt, a full disk: the spools go with the half-built result
+        cons.close()
+        raise
+    return cons
+
+
+def _collect(cons: Consolidation, inputs: list[tuple[Path, str | None]], results: Iterator[FileReport],
+             progress: bool) -> None:
+    """Add every input to ``cons`` in input order (the worked ones from ``results``)."""
+    bar = None
+    try:
+        if progress:
+            try:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(inputs), unit="个文件", desc="汇总", file=sys.stderr, leave=False)
+            except Exception:  # pragma: no cover - tqdm missing
+                bar = None
+        for p, reason in inputs:
+            if reason is not None:
+                cons._add_file(None, p, _display(p), reason)
+            else:
+                res = next(results)
+                cons._add_file(res, p, res.display, None)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()

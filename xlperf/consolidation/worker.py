@@ -1,0 +1,287 @@
+"""The per-file work of a consolidation: read, parse and validate one workbook into a :class:`FileReport`,
+and the machinery that runs it over many files in worker processes or threads, in input order, with a
+bounded number of files in flight.
+
+Everything here crosses process boundaries (workers are forked; their arguments and results are
+pickled), so the arguments are plain values (paths as ``str``, a :class:`~xlperf.core.config.Config`)
+and the results plain dataclasses whose detail rows are already ``marshal``-serialised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import marshal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotAFormError, XlperfError
+from .discover import SUMMARY_REASON, _looks_like_summary
+from .schema import OK, SKIPPED, SUMMARY_SHEETS, IssueRow, issue_row
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..core.config import Config
+
+Validate = Callable[..., Any]  # xlperf.validation.validate: (form, *, config) -> Report
+WorkItem = tuple[str, str]  # (path, display)
+
+
+@dataclass(slots=True)
+class FormRows:
+    """One form's rows, serialised by the worker (``marshal``) so that the parent only copies bytes.
+
+    ``dept`` is the form's 部门汇总 row (``DEPT_COLS``; amounts as Decimal); ``key`` the (squashed
+    name, year) duplicates are recognised by, ``None`` without a department name. ``tasks``,
+    ``indicators`` and ``issues`` are ``marshal.dumps`` of lists of row tuples (``TASK_COLS``,
+    ``IND_COLS``, ``ISSUE_COLS``) with their row counts; ``errors``/``warnings`` count the validator's
+    issues of the form.
+    """
+
+    dept: list[Any]
+    key: tuple[str, int | None] | None
+    tasks: bytes
+    n_tasks: int
+    indicators: bytes
+    n_indicators: int
+    issues: bytes
+    n_issues: int
+    errors: int
+    warnings: int
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What the work on one input file produced (picklable: it comes back from worker processes).
+
+    ``status`` is ``OK`` or ``SKIPPED`` with the ``reason`` (as listed in 文件清单); ``forms`` the rows
+    of each form found, in sheet order; ``issues`` the file-level 校验问题 rows that belong to no
+    consolidated form (a sheet that could not be parsed, XC002; a form whose validation crashed, XC003).
+    """
+
+    path: Path
+    display: str
+    status: str = OK
+    reason: str = ""
+    forms: list[FormRows] = field(default_factory=list)
+    issues: list[IssueRow] = field(default_factory=list)
+
+    def skip(self, reason: str) -> FileReport:
+        """Mark the file 跳过 for ``reason``; nothing of it is consolidated."""
+        self.status, self.reason = SKIPPED, reason
+        self.forms.clear()
+        return self
+
+
+# --------------------------------------------------------------------------------------------- one file
+def _validator() -> tuple[Validate | None, str | None]:
+    try:
+        if importlib.util.find_spec("xlperf.validation") is None:
+            return None, "校验模块（xlperf.validation）尚不可用：本次汇总未执行校验，错误数和警告数均为 0"
+        mod = importlib.import_module("xlperf.validation")
+        return mod.validate, None
+    except Exception as exc:  # a broken validator must not stop the consolidation
+        return None, f"校验模块无法加载（{type(exc).__name__}: {exc}）：本次汇总未执行校验"
+
+
+def _f(d: Decimal | None) -> float | None:
+    return None if d is None else float(d)
+
+
+def _s(v: Any) -> Any:
+    """A cell value for the spool: str/int/float/None; labels of objects as text."""
+    if v is None or isinstance(v, (str, int, float)):
+        return v
+    if isinstance(v, Decimal):
+        return float(v)
+    return str(v)
+
+
+def _issue_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    for attr in ("label", "name"):
+        x = getattr(v, attr, None)
+        if isinstance(x, str):
+            return x
+    return str(v)
+
+
+def _form_result(form: Any, report: Any, display: str) -> FormRows:
+    """The rows of ``form`` and of its validation ``report`` (``None``: not validated)."""
+    b = form.budget
+    dept = form.department
+    year = form.year
+    sheet = form.sheet
+    total = b.total
+    if total is None and (b.basic is not None or b.project is not None):
+        total = (b.basic or Decimal(0)) + (b.project or Decimal(0))
+    tasks: list[tuple] = []
+    inds: list[tuple] = []
+    n_ind = 0
+    for t in form.tasks:
+        seq = t.seq if isinstance(t.seq, (int, str)) or t.seq is None else str(t.seq)
+        tasks.append((dept, year, seq, t.name, t.content, t.source, _f(t.amount), len(t.indicators),
+                      display, sheet, t.cells.get("name") or t.cells.get("seq")))
+        for i in t.indicators:
+            v = i.value
+            value = float(v) if isinstance(v, Decimal) else v
+            core = None if i.core is None else ("是" if i.core else "否")
+            inds.append((dept, year, seq, t.name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
+                         display, sheet, i.cells.get("name")))
+        n_ind += len(t.indicators)
+    issues: list[IssueRow] = []
+    errors = warnings = 0
+    for iss in getattr(report, "issues", None) or ():
+        sev = getattr(iss, "severity", "error")
+        sev = getattr(sev, "value", sev)
+        if sev == "error":
+            errors += 1
+        elif sev == "warning":
+            warnings += 1
+        issues.append(issue_row(display, getattr(iss, "sheet", None) or sheet, getattr(iss, "cell", None), dept,
+                                str(sev), _s(getattr(iss, "code", None)), _s(getattr(iss, "message", None)),
+                                _s(getattr(iss, "task", None)), _issue_text(getattr(iss, "indicator", None))))
+    row = [dept, form.supervisor, year, form.staff_count, form.subunit_count, b.basic, b.project, total,
+           b.fiscal, b.other, len(form.tasks), n_ind, errors, warnings, display, sheet]
+    key = None
+    if dept:
+        from ..core.text import squash
+
+        key = (squash(dept), year)
+    return FormRows(row, key, marshal.dumps(tasks), len(tasks), marshal.dumps(inds), len(inds),
+                    marshal.dumps(issues), len(issues), errors, warnings)
+
+
+def process_file(path: Path, display: str, validate: Validate | None, config: Config | None = None) -> FileReport:
+    """Read, parse and validate (``validate(form, config=config)``) one workbook. Never raises: problems
+    become the file's reason, or file-level issues (XC002, XC003)."""
+    from ..core.parse import parse_grid
+    from ..io.books import open_book
+    from ..workbook import candidate_sheets, no_form_error
+
+    res = FileReport(path, display)
+    try:
+        if _looks_like_summary(path):
+            return res.skip(SUMMARY_REASON)
+        with open_book(path) as book:
+            if SUMMARY_SHEETS <= {s.name for s in book.sheets()}:
+                return res.skip(SUMMARY_REASON)
+            not_forms: list[tuple[str, BaseException]] = []
+            for name in candidate_sheets(book, active_first=False):  # the sheets every way in looks at
+                g = book.grid(name)
+                try:
+                    form = parse_grid(g)
+                except NotAFormError as exc:
+                    not_forms.append((name, exc))
+                    continue
+                except Exception as exc:
+                    from .rules import issue, sheet_unparseable
+
+                    msg = sheet_unparseable(exc)
+                    not_forms.append((name, XlperfError(msg)))
+                    res.issues.append(issue(sheet_unparseable, msg, display=display, sheet=name, department=None))
+                    continue
+                form.source = str(path)
+                report = None
+                if validate is not None:
+                    try:
+                        report = validate(form, config=config)
+                    except Exception as exc:
+                        from .rules import issue, validation_crashed
+
+                        res.issues.append(issue(validation_crashed, validation_crashed(exc), display=display,
+                                                sheet=name, department=form.department))
+                res.forms.append(_form_result(form, report, display))
+        if not res.forms:
+            res.status = SKIPPED
+            res.reason = no_form_error(not_forms).message
+    except XlperfError as exc:
+        res.skip(exc.message)
+    except MemoryError:
+        res.skip("文件过大，内存不足，无法读取")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # never a traceback (pyo3's PanicException is a BaseException)
+        res.skip(f"无法读取（{type(exc).__name__}: {exc}）")
+    return res
+
+
+# --------------------------------------------------------------------------------------------- many files
+def _work(items: list[WorkItem], validate: bool, config: Config | None = None) -> list[FileReport]:
+    """Worker entry point (threads and processes): process files ``(path, display)`` in order."""
+    fn = _validator()[0] if validate else None
+    return [process_file(Path(p), d, fn, config) for p, d in items]
+
+
+def _run_inline(chunks: Iterable[list[WorkItem]], validate: bool, config: Config | None = None) -> Iterator[FileReport]:
+    for chunk in chunks:
+        yield from _work(chunk, validate, config)
+
+
+def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str,
+                 config: Config | None = None) -> Iterator[FileReport]:
+    """Results of ``_work`` over ``items`` in input order, with a bounded number of chunks in flight
+    (memory stays flat however many files there are). ``executor``: "process", "thread" or "serial".
+
+    The pool is started (and the first chunks submitted) before this returns, so worker processes are
+    forked before the caller starts any thread (a progress bar)."""
+    if jobs <= 1 or len(items) <= 1 or executor == "serial":
+        return _run_inline(([it] for it in items), validate, config)
+    size = max(1, min(16, len(items) // (jobs * 8))) if executor == "process" else 1
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    window = 2 * jobs if executor == "process" else 4 * jobs
+    try:
+        if executor == "process":
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+        else:
+            ex = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="xlperf-read")
+        it = iter(chunks)
+        pending: deque[tuple[list[WorkItem], Any]] = deque()
+        for chunk in it:
+            pending.append((chunk, ex.submit(_work, chunk, validate, config)))
+            if len(pending) >= window:
+                break
+    except (OSError, ImportError, NotImplementedError, RuntimeError):  # no processes here (some sandboxes)
+        return _ordered_map(items, jobs, validate, "thread" if executor == "process" else "serial", config)
+    return _drain(ex, it, pending, validate, config)
+
+
+def _drain(ex: Any, it: Iterator[list[WorkItem]], pending: deque[tuple[list[WorkItem], Any]],
+           validate: bool, config: Config | None = None) -> Iterator[FileReport]:
+    broken = False
+    try:
+        while pending:
+            chunk, fut = pending.popleft()
+            try:
+                results = fut.result()
+            except Exception:  # a broken pool (a worker died): finish the batch in this process
+                broken = True
+                results = _work(chunk, validate, config)
+            if not broken:
+                nxt = next(it, None)
+                if nxt is not None:
+                    try:
+                        pending.append((nxt, ex.submit(_work, nxt, validate, config)))
+                    except Exception:
+                        broken = True
+                        pending.append((nxt, None))
+            yield from results
+            if broken:
+                rest = [c for c, _ in pending] + list(it)
+                pending.clear()
+                yield from _run_inline(rest, validate, config)
+                break
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,104 @@
+"""The one canonical value of a cell, whatever reader saw it.
+
+Every reader (calamine, openpyxl, pasted text, live Excel, a WPS snapshot) hands its raw values to
+:func:`normalize_cells`, so the same workbook gives the same :class:`~xlperf.core.grid.Grid` through
+every way in. What the readers disagree on, and what each becomes:
+
+* **percent formats**: a number shown with a ``%`` format (what Excel stores when a clerk types
+  ``95%``) is the text the clerk sees, ``"95%"`` (calamine gives 0.95, openpyxl 0.95 with the
+  format, Excel's COM 0.95 with the format);
+* **whole numbers**: ``10.0`` (calamine, COM) and ``10`` (openpyxl) are ``10``;
+* **dates**: a datetime at midnight (openpyxl, COM) and a date (calamine) are a ``date``;
+* **numbers stored as text**: plain ASCII numeric text (``"1359.1"``, ``"-3"``; what pasted text
+  holds for every number, and what a cell formatted as text holds) is the number. Text that is not
+  exactly a number is left as typed: leading zeros (``"001"``, codes), more than 15 digits (IDs),
+  thousands separators, exponents (``"1E+99999"``), units, and **full-width digits** (``"１００"``),
+  which stay text so that the rules can point them out and ``--fix`` can correct them;
+* **blank text** (spaces only) is an empty cell;
+* **merged blocks**: only the top-left cell of a merged block holds a value (Excel shows nothing
+  else, but a file may carry text in covered cells that some readers return).
+
+Pure: no file access, no I/O libraries.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .text import format_number
+
+_NUMERIC_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?")
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def is_percent_format(number_format: str | None) -> bool:
+    """Whether an Excel number format shows its number as a percentage (``0%``, ``0.00%``, ``#,##0.0%``).
+
+    ``%`` inside quotes (``0"%"``), escaped (``0\\%``) or in a bracket section does not count."""
+    if not number_format or "%" not in number_format:
+        return False
+    return "%" in _QUOTED.sub("", number_format)
+
+
+def percent_text(number: float | int) -> str:
+    """0.95 -> ``"95%"``, 1.055 -> ``"105.5%"`` (rounded to 10 places: no float noise)."""
+    return format_number(round(number * 100, 10)) + "%"
+
+
+def normalize_value(value: Any, number_format: str | None = None) -> Any:
+    """The canonical value of one cell (``None`` for an empty one); see the module docstring."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        if len(value) <= 32 and _NUMERIC_TEXT.fullmatch(value):
+            value = float(value) if "." in value else int(value)
+        else:
+            return value
+    if isinstance(value, (int, float)):
+        if number_format is not None and is_percent_format(number_format):
+            if isinstance(value, float) and value != value:  # NaN
+                return value
+            return percent_text(value)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0) and value.tzinfo is None:
+            return value.date()
+        return value
+    return value
+
+
+def normalize_cells(
+    values: Mapping[tuple[int, int], Any],
+    formats: Mapping[tuple[int, int], str] | None = None,
+    merges: Iterable[Any] = (),
+) -> dict[tuple[int, int], Any]:
+    """Normalise a sheet's raw values: each cell by :func:`normalize_value` (with its number format,
+    when the reader knows it), empty cells dropped, covered cells of merged blocks dropped."""
+    formats = formats or {}
+    covered: set[tuple[int, int]] = set()
+    for m in merges:
+        if m.r1 == m.r0 and m.c1 == m.c0:
+            continue
+        if (m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) <= 4096:
+            cells: Iterable[tuple[int, int]] = (
+                (r, c) for r in range(m.r0, m.r1 + 1) for c in range(m.c0, m.c1 + 1))
+        else:  # a huge block: look at the filled cells instead of every covered one
+            cells = [k for k in values if m.r0 <= k[0] <= m.r1 and m.c0 <= k[1] <= m.c1]
+        covered.update(k for k in cells if k != (m.r0, m.c0) and k in values)
+    out: dict[tuple[int, int], Any] = {}
+    for key, raw in values.items():
+        if key in covered:
+            continue
+        v = normalize_value(raw, formats.get(key))
+        if v is not None:
+            out[key] = v
+    return out
