@@ -758,14 +758,9 @@ def new_form_button(book: Any = None) -> str | None:
     """新建表格: a new, unsaved workbook made from the blank form template."""
 
     def work(live: LiveBook) -> None:
-        from .io.template import build_workbook
-        from .io.xlsx import atomic_write
+        from .features.new import write_form
 
-        folder = home() / "templates"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "部门整体支出绩效目标表.xlsx"
-        wb = build_workbook(None)
-        atomic_write(path, wb.save)
+        path = write_form(home() / "templates" / "部门整体支出绩效目标表.xlsx")
         live.app.api.Workbooks.Add(str(path))  # Excel's "new from template": an unsaved copy
         return None
 

@@ -21,46 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     n.set_defaults(func=run_new)
 
 
-def _check_target(path: Path) -> None:
-    from ..errors import WriteRefusedError
-
-    if path.suffix.lower() != ".xlsx":
-        raise WriteRefusedError("输出文件须为 .xlsx", path=str(path))
-    if path.is_dir():
-        raise WriteRefusedError("输出路径是一个文件夹", path=str(path))
-
-
 def run_import(args: argparse.Namespace) -> int:
-    from ..core.parse import parse_grid
-    from ..io.readers import read_grids
-    from ..io.template import build_workbook
-    from ..io.xlsx import atomic_write, write_error
+    from ..features.new import import_text
 
     out = Path(args.output)
-    _check_target(out)
-    src = Path(args.text)
-    grids = read_grids(src)
-    form = parse_grid(grids[0])
-    wb = build_workbook(form)
-    try:
-        atomic_write(out, wb.save)
-    except OSError as exc:
-        raise write_error(exc, out) from exc
+    form = import_text(args.text, out)
     print(f"已写入 {out}：{len(form.tasks)} 项任务，{form.indicator_count} 个指标")
     return 0
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from ..io.template import build_workbook
-    from ..io.xlsx import atomic_write, write_error
+    from ..features.new import write_form
 
-    out = Path(args.output)
-    _check_target(out)
-    wb = build_workbook(None, blank_tasks=args.tasks, rows_per_task=args.rows,
-                        department=args.department, year=args.year)
-    try:
-        atomic_write(out, wb.save)
-    except OSError as exc:
-        raise write_error(exc, out) from exc
+    out = write_form(args.output, None, blank_tasks=args.tasks, rows_per_task=args.rows,
+                     department=args.department, year=args.year)
     print(f"已写入空白绩效目标表 {out}")
     return 0
