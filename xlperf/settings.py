@@ -40,11 +40,13 @@ def user_config_path() -> Path:
 
 
 def _has_section(pyproject: Path) -> bool:
+    """Whether a ``pyproject.toml`` has a ``[tool.xlperf]`` section (a broken one counts: its error is
+    worth showing)."""
     try:
         with pyproject.open("rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return False
+        return b"[tool.xlperf" in pyproject.read_bytes()[:1_000_000] if pyproject.is_file() else False
     tool = data.get("tool")
     return isinstance(tool, dict) and isinstance(tool.get("xlperf"), dict)
 
@@ -90,17 +92,10 @@ class Settings:
 
 def _layer(path: Path) -> tuple[Config, set[str]]:
     """The settings a file sets (validated) and which of them it sets."""
+    from .core.config import toml_section
+
     cfg = Config.from_toml(path)
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    section = data
-    if isinstance(data.get("tool"), dict) and "xlperf" in data["tool"]:
-        section = data["tool"]["xlperf"]
-    elif isinstance(data.get("xlperf"), dict):
-        section = data["xlperf"]
-    elif path.name == "pyproject.toml":
-        section = {}
-    return cfg, {str(k).replace("-", "_") for k in section}
+    return cfg, {str(k).replace("-", "_") for k in toml_section(path)}
 
 
 def load_settings(workbook: str | Path | None = None, *, config: str | Path | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .core.config import Config
 from .core.grid import Grid
@@ -89,12 +90,8 @@ def mark_file(
     Writes ``out``, or the input itself with ``in_place`` (backup first), or ``NAME.xlperf.xlsx``.
     With ``fix`` the safe fixes are applied first and the remaining issues are marked.
     """
-    from .features.validate import rewrite
-    from .io.books import FileBook
-
-    with FileBook(path, out=out, in_place=in_place) as book:
-        return rewrite(book, sheet=sheet, config=_config(config), select=select, ignore=ignore, fix=fix,
-                       mark=True, mark_info=mark_info)
+    return _rewrite(path, out, in_place, sheet=sheet, config=config, select=select, ignore=ignore, fix=fix,
+                    mark=True, mark_info=mark_info)
 
 
 def fix_file(
@@ -111,12 +108,16 @@ def fix_file(
     """Apply the safe fixes (XP203 XP204 XP208 XP411 XP413) and write the workbook; ``result.fixes`` lists
     each change with its codes and ``result.report`` the issues that remain. With ``in_place`` and
     nothing to fix, the file is left untouched (``result.target`` is None)."""
+    return _rewrite(path, out, in_place, sheet=sheet, config=config, select=select, ignore=ignore, fix=True,
+                    mark=mark)
+
+
+def _rewrite(path: str | Path, out: str | Path | None, in_place: bool, *, config: ConfigLike, **kw: Any) -> FileResult:
     from .features.validate import rewrite
     from .io.books import FileBook
 
     with FileBook(path, out=out, in_place=in_place) as book:
-        return rewrite(book, sheet=sheet, config=_config(config), select=select, ignore=ignore, fix=True,
-                       mark=mark)
+        return rewrite(book, config=_config(config), **kw)
 
 
 def clear_marks(path: str | Path, out: str | Path | None = None, in_place: bool = False) -> FileResult:

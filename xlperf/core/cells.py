@@ -32,6 +32,7 @@ from .text import format_number
 
 _NUMERIC_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?")
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+_NUMBER_STARTS = frozenset("-0123456789")
 
 
 def is_percent_format(number_format: str | None) -> bool:
@@ -85,20 +86,40 @@ def normalize_cells(
     when the reader knows it), empty cells dropped, covered cells of merged blocks dropped."""
     formats = formats or {}
     covered: set[tuple[int, int]] = set()
+    spans: dict[int, list[tuple[int, int, int]]] = {}  # row -> (c0, c1, r0) of the blocks over it
     for m in merges:
         if m.r1 == m.r0 and m.c1 == m.c0:
             continue
-        if (m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) <= 4096:
-            cells: Iterable[tuple[int, int]] = (
-                (r, c) for r in range(m.r0, m.r1 + 1) for c in range(m.c0, m.c1 + 1))
-        else:  # a huge block: look at the filled cells instead of every covered one
-            cells = [k for k in values if m.r0 <= k[0] <= m.r1 and m.c0 <= k[1] <= m.c1]
-        covered.update(k for k in cells if k != (m.r0, m.c0) and k in values)
+        if m.r1 - m.r0 > 4096:  # a huge block: look at the filled cells instead of every row
+            covered.update(k for k in values if m.r0 <= k[0] <= m.r1 and m.c0 <= k[1] <= m.c1
+                           and k != (m.r0, m.c0))
+            continue
+        span = (m.c0, m.c1, m.r0)
+        for r in range(m.r0, m.r1 + 1):
+            spans.setdefault(r, []).append(span)
+    if spans:
+        for key in values:
+            for c0, c1, r0 in spans.get(key[0], ()):
+                if c0 <= key[1] <= c1 and key != (r0, c0):
+                    covered.add(key)
+                    break
     out: dict[tuple[int, int], Any] = {}
+    numeric_text = _NUMERIC_TEXT.fullmatch
     for key, raw in values.items():
         if key in covered:
             continue
-        v = normalize_value(raw, formats.get(key))
+        t = type(raw)
+        if t is str:  # the common case, inline: most cells are text that stays as it is
+            if raw[:1] in _NUMBER_STARTS and len(raw) <= 32 and numeric_text(raw):
+                v = normalize_value(raw, formats.get(key))
+            elif raw.strip():
+                v = raw
+            else:
+                continue
+        elif t is int and key not in formats:
+            v = raw
+        else:
+            v = normalize_value(raw, formats.get(key))
         if v is not None:
             out[key] = v
     return out

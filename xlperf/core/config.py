@@ -16,7 +16,8 @@ an ``[xlperf]`` section, or the top level of an ``xlperf.toml``. Keys may use ``
     [tool.xlperf.severity]
     XP305 = "info"
 
-Pure: reading the file is ``tomllib`` on a path the caller names; nothing is looked up implicitly.
+Reading a file is ``tomllib`` on a path the caller names; nothing is looked up here. Where the files
+are looked for (beside the workbook, the user's own, ``--config``) is :mod:`xlperf.settings`.
 """
 
 from __future__ import annotations
@@ -98,24 +99,36 @@ class Config:
         """Read ``[tool.xlperf]``, ``[xlperf]`` or the top level of the TOML file at ``path``."""
         path = Path(path)
         try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError("找不到配置文件", path=str(path)) from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"配置文件不是有效的 TOML：{exc}", path=str(path)) from exc
-        section = data
-        if isinstance(data.get("tool"), dict) and "xlperf" in data["tool"]:
-            section = data["tool"]["xlperf"]
-        elif isinstance(data.get("xlperf"), dict):
-            section = data["xlperf"]
-        elif path.name == "pyproject.toml":
-            section = {}
-        try:
-            return cls.from_mapping(section, base_dir=path.parent)
+            return cls.from_mapping(toml_section(path), base_dir=path.parent)
         except ConfigError as exc:
             exc.path = str(path)
             raise
+
+
+def toml_section(path: str | Path) -> dict[str, Any]:
+    """The xlperf settings of a TOML file: its ``[tool.xlperf]`` or ``[xlperf]`` section, else its top
+    level (a ``pyproject.toml`` without ``[tool.xlperf]`` holds none)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError("找不到配置文件", path=str(path)) from exc
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件（{exc.strerror or exc}）", path=str(path)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件不是有效的 TOML：{exc}", path=str(path)) from exc
+    if isinstance(data.get("tool"), dict) and "xlperf" in data["tool"]:
+        section = data["tool"]["xlperf"]
+    elif isinstance(data.get("xlperf"), dict):
+        section = data["xlperf"]
+    elif path.name == "pyproject.toml":
+        section = {}
+    else:
+        section = data
+    if not isinstance(section, dict):
+        raise ConfigError("配置段应为表（[tool.xlperf]）", path=str(path))
+    return section
 
 
 def parse_severity_overrides(items: list[str] | None) -> dict[str, Severity]:

@@ -93,15 +93,31 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+_SMALL_PART = 32 * 1024 * 1024  # workbook.xml, its relationships, styles.xml: never near this
+
+
 def _xml(zf: zipfile.ZipFile, name: str) -> Any | None:
-    """A small XML part parsed (defusedxml: no entities, no DTD), or None when missing or unreadable."""
-    from defusedxml.ElementTree import fromstring
+    """A small XML part parsed, or None when missing or unreadable.
+
+    Guarded here, where the bytes are decoded, whatever :func:`xlperf.io.safety.check_zip` looked at:
+    a part beyond 32 MB is not read, and a part holding a DTD is refused. Without a DTD there are no
+    entities to expand, so the C parser is safe (and five times faster than defusedxml's hooks)."""
+    from xml.etree.ElementTree import fromstring
 
     real = _member(zf, name)
     if real is None:
         return None
+    info = zf.getinfo(real)
+    if info.file_size > _SMALL_PART:
+        raise UnsafeFileError(f"{real} 过大（{info.file_size // (1024 * 1024)} MB），拒绝处理")
+    with zf.open(info) as fh:
+        data = fh.read(_SMALL_PART + 1)
+    if len(data) > _SMALL_PART:
+        raise UnsafeFileError(f"{real} 实际大小超过声明大小，拒绝处理")
+    if safety._DTD_RE.search(data):
+        raise UnsafeFileError(f"{real} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理")
     try:
-        return fromstring(zf.read(real))
+        return fromstring(data)
     except Exception:
         return None
 
