@@ -264,3 +264,12 @@ def test_restore_fill_is_an_edit_every_adapter_applies(tmp_path: Path) -> None:
     ws["B2"].fill = PatternFill(fill_type=None)
     apply_edits(wb, ws, [RestoreFill(1, 1, spec)])
     assert fill_spec(ws["B2"]) == spec
+
+
+def test_every_package_folder_ships() -> None:
+    """setuptools' package discovery takes folders with an ``__init__.py`` only: a feature module in a
+    folder without one would be missing from the wheel."""
+    root = Path(xlperf.__file__).parent
+    folders = {p.parent for p in root.rglob("*.py")}
+    assert all((f / "__init__.py").is_file() for f in folders), sorted(
+        str(f) for f in folders if not (f / "__init__.py").is_file())
