@@ -282,3 +282,29 @@ def test_openpyxl_reader_sees_what_fast_reader_sees_on_a_typed_workbook(tmp_path
         a, b = fast.grid(fast.sheets()[0].name), op.grid(op.sheets()[0].name)
     assert a.values == b.values == {(0, 0): "95%", (1, 0): 10, (2, 0): dt.date(2026, 6, 30), (0, 1): "合并",
                                     (1, 1): "遮住的旧内容"}
+
+
+EXAMPLES = sorted((Path(__file__).parent / "fixtures" / "examples").glob("*.txt"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_other_layouts_read_alike(example: Path, tmp_path: Path) -> None:
+    """The published forms of other provinces: every reader reaches the same verdict (the same form,
+    or the same reason it is not one)."""
+    from xlperf.errors import NotAFormError
+    from xlperf.io.books import open_book
+    from xlperf.workbook import form_sheet as choose
+
+    text = read_text(example)
+    path = write_grid(tmp_path / "example.xlsx", text)
+    verdicts = {}
+    for name, book in (("text", open_book(example)), ("fast", FastBook(path)), ("openpyxl", FileBook(path)),
+                       ("live", excel.LiveBook(xd.FakeBook(path)))):
+        try:
+            fs = choose(book)
+            verdicts[name] = (form_json(fs.grid), report_json(fs.grid))
+        except NotAFormError as exc:
+            verdicts[name] = exc.message
+        finally:
+            book.close()
+    assert len({json.dumps(v, ensure_ascii=False, sort_keys=True, default=str) for v in verdicts.values()}) == 1, verdicts
