@@ -42,10 +42,9 @@ def run(args: argparse.Namespace) -> int:
         raise WriteRefusedError(f"输出文件必须是 .xlsx（收到 {out.name}）")
     if out.exists() and out.is_dir():
         raise WriteRefusedError(f"输出路径是一个文件夹：{out}")
-    for raw in args.inputs:
-        p = Path(raw)
-        if p.is_file() and out.exists() and p.resolve() == out.resolve():
-            raise WriteRefusedError("输出文件与输入文件相同；输入文件不会被修改，请另选输出文件名")
+    from ..consolidation.discover import check_outputs
+
+    check_outputs(args.inputs, [out, args.json])
     if args.jobs is not None and args.jobs < 1:
         raise WriteRefusedError("--jobs 必须是正整数")
     from ..settings import load_settings

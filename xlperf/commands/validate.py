@@ -51,8 +51,8 @@ def flag_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "min_indicators": getattr(args, "min_indicators", None),
         "severity": parse_severity_overrides(getattr(args, "severity", None)) or None,
-        "select": split_codes(getattr(args, "select", None)),
-        "ignore": split_codes(getattr(args, "ignore", None)),
+        "select": split_codes(getattr(args, "select", None), "--select"),
+        "ignore": split_codes(getattr(args, "ignore", None), "--ignore"),
     }
 
 

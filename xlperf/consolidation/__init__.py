@@ -125,7 +125,8 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     if all(r is not None and r.startswith("!") for _, r in inputs):
         raise XlperfError("输入的文件或文件夹都不存在：" + "、".join(str(p) for p, _ in inputs[:5]))
     validate, note = _validator()
-    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    cpus = os.cpu_count() or 1
+    jobs = max(1, min(jobs, cpus) if jobs is not None else cpus)  # more workers than cores only cost memory
     work = [(str(p), _display(p)) for p, r in inputs if r is None]
     if executor == "auto":
         # worker processes are forked (Linux): they start in milliseconds with everything imported. Where

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import zipfile
 from collections.abc import Iterable
@@ -37,7 +38,7 @@ def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ())
     def add(p: Path, reason: str | None) -> None:
         try:
             key = p.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
             key = p.absolute()
         if key in seen or key in excluded:
             return
@@ -47,20 +48,93 @@ def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ())
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found: list[Path] = []
-            for root, dirs, files in os.walk(p):
+            found: list[tuple[Path, str | None]] = []
+            # a folder os.walk cannot list: say so, never leave its workbooks out silently
+            unreadable = functools.partial(_unreadable_folder, found, p)
+            for root, dirs, files in os.walk(p, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in files:
                     if name.lower().endswith(LISTED_EXTS):
-                        found.append(Path(root) / name)
-            for f in sorted(found, key=lambda x: str(x)):
-                add(f, _ignore_reason(f))
+                        f = Path(root) / name
+                        found.append((f, _link_problem(f) or _ignore_reason(f)))
+            for f, reason in sorted(found, key=lambda x: str(x[0])):
+                add(f, reason)
         elif p.exists():
             reason = _ignore_reason(p)
             add(p, reason if reason and p.name.startswith("~$") else None)
         else:
-            add(p, "!文件或文件夹不存在")
+            add(p, _link_problem(p) or "!文件或文件夹不存在")
     return out
+
+
+def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path | None]) -> None:
+    """Refuse outputs that would destroy an input or each other: an output that is one of the input
+    files, or an existing workbook inside a folder being read (it is one of the inputs), or the same
+    path as another output. ``-`` (standard output) and None are skipped. A new file inside an input
+    folder is fine (the ribbon writes its summary beside the inputs; summaries are never read back)."""
+    from ..errors import WriteRefusedError
+
+    def key(p: Path) -> Path:
+        try:
+            return p.resolve()
+        except (OSError, RuntimeError):
+            return p.absolute()
+
+    files, folders = set(), []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            folders.append(key(p))
+        elif p.exists():
+            files.add(key(p))
+    seen: dict[Path, str] = {}
+    for raw in outputs:
+        if raw is None or str(raw) == "-":
+            continue
+        o = key(Path(raw))
+        if o in seen:
+            raise WriteRefusedError(f"两个输出都写到 {raw}（{seen[o]}）；请给每个输出不同的文件名")
+        seen[o] = str(raw)
+        if o in files:
+            raise WriteRefusedError(f"输出文件 {raw} 是输入文件之一；输入文件不会被修改，请另选输出文件名")
+        if o.exists() and o.name.lower().endswith(LISTED_EXTS) and any(f in o.parents for f in folders) \
+                and not _is_summary(o):
+            raise WriteRefusedError(f"输出文件 {raw} 是要汇总的文件夹中已有的工作簿（也是输入之一），不能覆盖；"
+                                    "请另选文件名或放到其他文件夹")
+
+
+def _is_summary(path: Path) -> bool:
+    """An earlier xlperf summary (its sheets 部门汇总 … 文件清单), which may be replaced: it is never read as
+    an input."""
+    from ..io.readers import workbook_info
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return SUMMARY_SHEETS <= set(workbook_info(zf).parts)
+    except Exception:
+        return False
+
+
+def _unreadable_folder(found: list[tuple[Path, str | None]], top: Path, err: OSError) -> None:
+    where = Path(err.filename) if err.filename else top
+    found.append((where, f"!无法读取文件夹（{err.strerror or err}），其中的工作簿未汇总"))
+
+
+def _link_problem(p: Path) -> str | None:
+    """Why a path found in a folder cannot be read as a file, before anything opens it."""
+    try:
+        if p.is_symlink() and not p.exists():
+            try:
+                p.resolve(strict=True)
+            except RuntimeError:
+                return "!符号链接循环（链接指向自身），无法读取"
+            except OSError as exc:
+                if exc.errno == 40:  # ELOOP
+                    return "!符号链接循环（链接指向自身），无法读取"
+            return "!符号链接指向的文件不存在"
+    except OSError:
+        return "!无法读取该路径"
+    return None
 
 
 def _ignore_reason(p: Path) -> str | None:
@@ -84,8 +158,23 @@ def _looks_like_summary(path: Path) -> bool:
 
 
 def _display(p: Path) -> str:
-    """The path as shown in the summary: relative to the working directory when below it."""
+    """The path as shown in the summary: relative to the working directory when below it. A name that
+    is not valid UTF-8 (unpacked from a zip made on Chinese Windows) is shown decoded as GB18030."""
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(p)
+        shown = str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        shown = str(p)
+    return readable_name(shown)
+
+
+def readable_name(name: str) -> str:
+    """``name`` with any undecodable bytes (surrogate escapes) decoded as GB18030, else replaced."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")

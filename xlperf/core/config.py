@@ -22,6 +22,7 @@ are looked for (beside the workbook, the user's own, ``--config``) is :mod:`xlpe
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -80,11 +81,9 @@ class Config:
             elif key == "severity":
                 if not isinstance(value, dict):
                     raise ConfigError(f"配置项 {raw_key} 应为表，如 XP305 = \"info\"")
-                kw[key] = {str(c).upper(): _sev(c, s) for c, s in value.items()}
-            elif key == "select":
-                kw[key] = tuple(s.upper() for s in _strs(raw_key, value))
-            elif key == "ignore":
-                kw[key] = tuple(s.upper() for s in _strs(raw_key, value))
+                kw[key] = {check_code(str(c), f"配置项 {raw_key}", exact=True): _sev(c, s) for c, s in value.items()}
+            elif key in ("select", "ignore"):
+                kw[key] = check_codes(_strs(raw_key, value), f"配置项 {raw_key}")
             elif key == "framework":
                 p = Path(str(value))
                 if base_dir is not None and not p.is_absolute():
@@ -138,15 +137,41 @@ def parse_severity_overrides(items: list[str] | None) -> dict[str, Severity]:
         code, sep, sev = item.partition("=")
         if not sep:
             raise ConfigError(f"--severity 的格式应为 代码=级别，如 XP305=info（现为 {item!r}）")
-        out[code.strip().upper()] = _sev(code, sev)
+        out[check_code(code, "--severity", exact=True)] = _sev(code, sev)
     return out
 
 
-def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
-    """``["XP1,XP2", "XP401"]`` -> ("XP1", "XP2", "XP401"); None stays None."""
+def split_codes(values: list[str] | None, flag: str = "--select/--ignore") -> tuple[str, ...] | None:
+    """``["XP1,XP2", "XP401"]`` -> ("XP1", "XP2", "XP401"); None stays None. Every code must name a rule
+    or a code prefix (:func:`check_code`): a typo is an error, never "no rule selected"."""
     if values is None:
         return None
-    return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+    return check_codes([c for v in values for c in v.split(",")], flag)
+
+
+_CODE_SHAPE = re.compile(r"^X[PC]\d{1,3}$")
+
+
+def check_codes(codes: list[str], where: str) -> tuple[str, ...]:
+    """Codes and prefixes, upper-cased and checked; an empty list (``",,,"``) is an error too."""
+    out = tuple(check_code(c, where) for c in codes if c.strip())
+    if not out and codes:
+        raise ConfigError(f"{where} 没有给出规则代码（例如 XP401 或前缀 XP4；规则列表见 xlperf rules）")
+    return out
+
+
+def check_code(code: str, where: str, *, exact: bool = False) -> str:
+    """``code`` upper-cased when it is a registered rule code (or, unless ``exact``, ``ALL`` or a prefix
+    of one with at least one digit: ``XP4``); else :class:`ConfigError` naming it."""
+    from .rules.registry import all_rules
+
+    c = code.strip().upper()
+    known = [r.code for r in all_rules(batch=True)]
+    if c in known or (not exact and (c == "ALL" or (_CODE_SHAPE.match(c) and any(k.startswith(c) for k in known)))):
+        return c
+    close = [k for k in known if k[:3] == c[:3]][:3] if len(c) >= 3 else []
+    hint = f"，相近的有 {'、'.join(close)}" if close else ""
+    raise ConfigError(f"{where} 中的规则代码「{code.strip()}」不存在{hint}（规则列表见 xlperf rules）")
 
 
 def _int(key: str, value: Any) -> int:

@@ -39,59 +39,127 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+MAX_DEPTH = 200  # formula cells referring through formula cells
+MAX_STEPS = 1_000_000  # cell visits in one evaluation
+MAX_TOKENS = 10_000  # tokens in one formula
+
+
 def evaluate(grid: Grid, row: int, col: int, _stack: frozenset[tuple[int, int]] = frozenset()) -> Decimal:
-    """Value of the formula at (row, col), recursing through referenced formula cells."""
-    from .grid import parse_a1
+    """Value of the formula at (row, col), recursing through referenced formula cells.
 
-    formula = grid.formulas.get((row, col))
-    if formula is None:
-        return to_decimal(grid.get(row, col)) or Decimal(0)
-    if (row, col) in _stack:
-        raise FormulaError("circular reference")
-    stack = _stack | {(row, col)}
-    toks = _tokens(formula.lstrip("="))
-    i = 0
+    Bounded by construction: every formula cell is evaluated once per call (memoised: a chain of
+    cells each referring twice to the next is linear, not 2ⁿ), at most :data:`MAX_DEPTH` formula cells
+    deep, :data:`MAX_STEPS` cell visits and :data:`MAX_TOKENS` tokens per formula; beyond that
+    :class:`FormulaError` (the caller falls back to the cached value)."""
+    return _Evaluator(grid).value(row, col, set(_stack))
 
-    def cell_value(ref: str) -> Decimal:
+
+class _Evaluator:
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self.memo: dict[tuple[int, int], Decimal] = {}
+        self.steps = 0
+        self._by_col: dict[int, list[int]] | None = None
+
+    def tick(self, n: int = 1) -> None:
+        self.steps += n
+        if self.steps > MAX_STEPS:
+            raise FormulaError("formula too expensive")
+
+    def value(self, row: int, col: int, stack: set[tuple[int, int]]) -> Decimal:
+        key = (row, col)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        formula = self.grid.formulas.get(key)
+        if formula is None:
+            return to_decimal(self.grid.get(row, col)) or Decimal(0)
+        if key in stack:
+            raise FormulaError("circular reference")
+        if len(stack) >= MAX_DEPTH:
+            raise FormulaError("formula chain too deep")
+        if len(formula) > 8 * MAX_TOKENS:
+            raise FormulaError("formula too long")
+        stack.add(key)
+        try:
+            v = _Parser(self, _tokens(formula.lstrip("=")), stack).run()
+        finally:
+            stack.discard(key)
+        self.memo[key] = v
+        return v
+
+    def cells_in(self, r0: int, c0: int, r1: int, c1: int) -> list[tuple[int, int]]:
+        """The filled cells (values or formulas) of a range, found through a per-column index."""
+        if self._by_col is None:
+            by_col: dict[int, set[int]] = {}
+            for r, c in list(self.grid.values) + list(self.grid.formulas):
+                by_col.setdefault(c, set()).add(r)
+            self._by_col = {c: sorted(rows) for c, rows in by_col.items()}
+            self.tick(len(self.grid.values) + len(self.grid.formulas))
+        import bisect
+
+        out = []
+        for c in sorted(self._by_col):
+            if c0 <= c <= c1:
+                rows = self._by_col[c]
+                lo, hi = bisect.bisect_left(rows, r0), bisect.bisect_right(rows, r1)
+                self.tick(hi - lo + 1)
+                out.extend((r, c) for r in rows[lo:hi])
+        return sorted(out)
+
+
+class _Parser:
+    """Recursive descent over one formula's tokens."""
+
+    def __init__(self, ev: _Evaluator, toks: list[tuple[str, str]], stack: set[tuple[int, int]]) -> None:
+        if len(toks) > MAX_TOKENS:
+            raise FormulaError("formula too long")
+        self.ev, self.toks, self.stack, self.i = ev, toks, stack, 0
+
+    def run(self) -> Decimal:
+        value = self.expr()
+        if self.i != len(self.toks):
+            raise FormulaError("trailing tokens")
+        return value
+
+    def cell(self, ref: str) -> Decimal:
+        from .grid import parse_a1
+
         r, c = parse_a1(ref)
-        if (r, c) in grid.formulas:
-            return evaluate(grid, r, c, stack)
-        return to_decimal(grid.get(r, c)) or Decimal(0)
+        self.ev.tick()
+        return self.ev.value(r, c, self.stack)
 
-    def range_values(ref: str) -> list[Decimal]:
+    def range_values(self, ref: str) -> list[Decimal]:
+        from .grid import parse_a1
+
         a, b = ref.split(":")
         r0, c0 = parse_a1(a)
         r1, c1 = parse_a1(b)
-        if (r1 - r0 + 1) * (c1 - c0 + 1) > 1_000_000:
-            raise FormulaError("range too large")
-        vals = []
-        for (r, c) in list(grid.values) + list(grid.formulas):
-            if r0 <= r <= r1 and c0 <= c <= c1:
-                vals.append((r, c))
-        return [cell_value(f"{_col(c)}{r + 1}") for r, c in sorted(set(vals))]
+        r0, r1 = min(r0, r1), max(r0, r1)
+        c0, c1 = min(c0, c1), max(c0, c1)
+        return [self.cell(f"{_col(c)}{r + 1}") for r, c in self.ev.cells_in(r0, c0, r1, c1)]
 
-    def peek() -> tuple[str, str] | None:
-        return toks[i] if i < len(toks) else None
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
 
-    def take() -> tuple[str, str]:
-        nonlocal i
-        if i >= len(toks):
+    def take(self) -> tuple[str, str]:
+        if self.i >= len(self.toks):
             raise FormulaError("unexpected end")
-        i += 1
-        return toks[i - 1]
+        self.i += 1
+        return self.toks[self.i - 1]
 
-    def expr() -> Decimal:
-        v = term()
-        while (t := peek()) and t[1] in "+-" and t[0] == "op":
-            take()
-            v = v + term() if t[1] == "+" else v - term()
+    def expr(self) -> Decimal:
+        v = self.term()
+        while (t := self.peek()) and t[1] in "+-" and t[0] == "op":
+            self.take()
+            v = v + self.term() if t[1] == "+" else v - self.term()
         return v
 
-    def term() -> Decimal:
-        v = factor()
-        while (t := peek()) and t[1] in "*/" and t[0] == "op":
-            take()
-            rhs = factor()
+    def term(self) -> Decimal:
+        v = self.factor()
+        while (t := self.peek()) and t[1] in "*/" and t[0] == "op":
+            self.take()
+            rhs = self.factor()
             if t[1] == "*":
                 v = v * rhs
             else:
@@ -100,46 +168,44 @@ def evaluate(grid: Grid, row: int, col: int, _stack: frozenset[tuple[int, int]] 
                 v = v / rhs
         return v
 
-    def factor() -> Decimal:
-        kind, text = take()
+    def factor(self) -> Decimal:
+        kind, text = self.take()
         if kind == "num":
             try:
-                return Decimal(text)
+                d = Decimal(text)
             except InvalidOperation as exc:  # pragma: no cover
                 raise FormulaError(text) from exc
+            if len(text) > 30:
+                raise FormulaError("number too long")
+            return d
         if kind == "ref":
-            return cell_value(text)
+            return self.cell(text)
         if kind == "op" and text == "-":
-            return -factor()
+            return -self.factor()
         if kind == "op" and text == "+":
-            return factor()
+            return self.factor()
         if kind == "op" and text == "(":
-            v = expr()
-            if take()[1] != ")":
+            v = self.expr()
+            if self.take()[1] != ")":
                 raise FormulaError("missing )")
             return v
         if kind == "func" and text.upper() == "SUM":
             total = Decimal(0)
             while True:
-                t = peek()
+                t = self.peek()
                 if t is None:
                     raise FormulaError("missing )")
                 if t == ("op", ")"):
-                    take()
+                    self.take()
                     return total
                 if t[0] == "range":
-                    take()
-                    total += sum(range_values(t[1]), Decimal(0))
+                    self.take()
+                    total += sum(self.range_values(t[1]), Decimal(0))
                 else:
-                    total += expr()
-                if peek() == ("op", ","):
-                    take()
+                    total += self.expr()
+                if self.peek() == ("op", ","):
+                    self.take()
         raise FormulaError(f"unsupported token {text!r}")
-
-    value = expr()
-    if i != len(toks):
-        raise FormulaError("trailing tokens")
-    return value
 
 
 def _col(c: int) -> str:
@@ -153,6 +219,6 @@ def cell_number(grid: Grid, row: int, col: int) -> Decimal | None:
     if (row, col) in grid.formulas:
         try:
             return evaluate(grid, row, col)
-        except (FormulaError, RecursionError):
+        except (FormulaError, RecursionError, ArithmeticError):
             return to_decimal(grid.get(row, col))
     return to_decimal(grid.get(row, col))

@@ -130,23 +130,35 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
-        return Decimal(value)
+        return Decimal(value) if -10**16 < value < 10**16 else None
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None
         if value.is_integer() and abs(value) < 1e15:
             return Decimal(int(value))
-        return Decimal(repr(value))
+        d = Decimal(repr(value))
+        return d if _plausible(d) else None
     s = squash(value).replace(",", "")
     if s.endswith("万元"):
         s = s[:-2]
     if not s:
         return None
+    if len(s) > 40:  # no amount or count is written with this many characters
+        return None
     try:
         d = Decimal(s)
     except InvalidOperation:
         return None
-    return d if d.is_finite() else None
+    return d if _plausible(d) else None
+
+
+MAX_MAGNITUDE = 15  # |adjusted exponent|: 10¹⁵ 万元 or people is already absurd
+
+
+def _plausible(d: Decimal) -> bool:
+    """A finite number of sensible size: ``1E+99999999`` or a 5,000-digit figure is not an amount or a
+    count but text that happens to parse (and would hang ``int()`` or blow up the summary)."""
+    return d.is_finite() and (d.is_zero() or -MAX_MAGNITUDE <= d.adjusted() <= MAX_MAGNITUDE)
 
 
 def to_int(value: Any) -> int | None:
@@ -198,9 +210,11 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
     if n:
         num_text = n.group(1).replace(",", "")
         try:
-            number = Decimal(num_text)
+            number = Decimal(num_text) if len(num_text) <= 40 else None
         except InvalidOperation:  # pragma: no cover - regex guarantees a number
             number = None
+        if number is not None and not _plausible(number):
+            return op, None, None, text  # 5,000 digits are text that looks like a number
         unit = s[n.end():] or None
         return op, number, unit, text
     return op, None, None, text

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from ..core.model import Form
 
+MAX_BLANK_TASKS = 500
+MAX_ROWS_PER_TASK = 100
+
 
 def write_form(target: str | Path, form: Form | None = None, *, blank_tasks: int = 5, rows_per_task: int = 6,
                department: str | None = None, year: int | None = None) -> Path:
@@ -17,6 +20,12 @@ def write_form(target: str | Path, form: Form | None = None, *, blank_tasks: int
     from ..io.xlsx import atomic_write, write_error
 
     out = Path(target)
+    if not 0 <= blank_tasks <= MAX_BLANK_TASKS:
+        raise WriteRefusedError(f"预留任务数应在 0～{MAX_BLANK_TASKS} 之间（现为 {blank_tasks}）")
+    if not 1 <= rows_per_task <= MAX_ROWS_PER_TASK:
+        raise WriteRefusedError(f"每个任务预留的指标行数应在 1～{MAX_ROWS_PER_TASK} 之间（现为 {rows_per_task}）")
+    if year is not None and not 1990 <= year <= 2100:
+        raise WriteRefusedError(f"年度应为四位数年份，如 2027（现为 {year}）")
     if out.suffix.lower() != ".xlsx":
         raise WriteRefusedError("输出文件须为 .xlsx", path=str(out))
     if out.is_dir():

@@ -50,17 +50,32 @@ def read_text(source: str | Path, *, sheet: str = "粘贴文本") -> Grid:
     (those holding newlines or tabs) are unquoted.
     """
     if isinstance(source, Path):
-        data = source.read_bytes()
+        safety.sniff(source)  # a regular, non-empty file (a FIFO or a device would block the read)
+        with source.open("rb") as fh:
+            data = fh.read(safety.MAX_TEXT_BYTES + 1)
         if len(data) > safety.MAX_TEXT_BYTES:
             raise UnsafeFileError("文本文件过大，拒绝处理", path=str(source))
         text = _decode(data, source)
         src = str(source)
     else:
         text, src = source, None
+        if len(text) > safety.MAX_TEXT_BYTES:
+            raise UnsafeFileError("粘贴的文本过大，拒绝处理")
     lines = [ln for ln in text.splitlines() if not re.match(r"^#\s", ln)]
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quotechar='"'))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quotechar='"', strict=True))
+    except csv.Error:
+        # not what Excel writes (an unterminated quote, a field beyond csv's limit): take the tabs as
+        # they are, quotes included
+        rows = [ln.split("\t") for ln in lines]
+    if any(len(v) > MAX_CELL_CHARS for row in rows for v in row):
+        raise UnreadableFileError(f"有单元格超过 Excel 的 {MAX_CELL_CHARS:,} 字符上限：这不是从 Excel 复制出的文本",
+                                  path=src)
     cleaned = [[_text_cell(v) for v in row] for row in rows]
     return Grid.read_rows(cleaned, sheet=sheet, source=src)
+
+
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
 
 
 def _text_cell(v: str) -> Any:
@@ -253,6 +268,11 @@ def _open_calamine(path: Path, password: str | None):
     elif kind == "text":
         return None, None
     try:
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8 (from a zip made on Chinese Windows)
+            with path.open("rb") as fh:
+                return pc.CalamineWorkbook.from_filelike(io.BytesIO(fh.read())), zf
         return pc.CalamineWorkbook.from_path(str(path)), zf
     except Exception as exc:
         raise _calamine_error(exc, path) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import struct
 import zipfile
 from pathlib import Path
@@ -21,7 +22,25 @@ from ..errors import (
     UnsupportedFormatError,
 )
 
-MAX_UNCOMPRESSED = int(os.environ.get("XLPERF_MAX_UNCOMPRESSED_MB", "300")) * 1024 * 1024
+
+def env_limit(name: str, default: int, *, low: int = 1, high: int = 10**12) -> int:
+    """A limit set by an environment variable: a whole number in [low, high], else one clear error
+    (a typo in a limit must not silently become no limit, nor a traceback)."""
+    from ..errors import XlperfError
+
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise XlperfError(f"环境变量 {name} 应为 {low}～{high} 之间的整数（现为 {raw!r}）；删除它即使用默认值 {default}")
+    return value
+
+
+MAX_UNCOMPRESSED = env_limit("XLPERF_MAX_UNCOMPRESSED_MB", 300, low=0, high=1_000_000) * 1024 * 1024
 MAX_RATIO = 200  # per member; real sheet XML compresses 10-30x
 MAX_ENTRIES = 10_000
 MAX_TEXT_BYTES = 50 * 1024 * 1024
@@ -29,7 +48,7 @@ MAX_TEXT_BYTES = 50 * 1024 * 1024
 # allocates every cell of it, openpyxl walks it), so two cells at A1 and XFD1048576 in a 5 KB file would
 # otherwise ask for 17 billion cells (python-calamine aborts the whole process). 2 million cells are
 # about 180,000 rows of the form's 11 columns; reading that many costs about 100-600 MB.
-MAX_SHEET_CELLS = int(os.environ.get("XLPERF_MAX_SHEET_CELLS", "2000000"))
+MAX_SHEET_CELLS = env_limit("XLPERF_MAX_SHEET_CELLS", 2_000_000, high=10**10)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -45,9 +64,16 @@ _RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0
 def sniff(path: Path) -> str:
     """'zip', 'ole', 'text' or 'empty' from the file's first bytes. Raises for missing/dirs."""
     if not path.exists():
+        if path.is_symlink():
+            raise UnreadableFileError("符号链接无法解析（链接循环，或指向的文件不存在）", path=str(path))
         raise UnreadableFileError("文件不存在", path=str(path))
     if path.is_dir():
         raise UnreadableFileError("这是一个文件夹，不是工作簿文件", path=str(path))
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device: opening it would block
+            raise UnreadableFileError("不是普通文件（可能是管道或设备文件）", path=str(path))
+    except OSError as exc:
+        raise UnreadableFileError(f"无法读取文件（{exc.strerror or exc}）", path=str(path)) from exc
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
