@@ -35,6 +35,7 @@ from .grid import Grid, a1, parse_a1
 from .issues import Issue, Report, Severity
 
 REPORT_SHEET = "校验结果"
+REPORT_SHEET_ALT = "校验结果（xlperf）"  # when the workbook has a 校验结果 sheet of the user's own
 BOOK_SHEET = "_xlperf_marks"
 BOOK_HEADER = ["sheet", "cell", "fill", "note", "note_author", "mark_fill", "mark_note"]
 REPORT_HEADER = ["序号", "级别", "代码", "位置", "任务", "指标", "说明"]
@@ -104,11 +105,29 @@ def _clear_cells(
     return edits
 
 
+def is_own_report(header: Sequence[Any] | None, has_book: bool) -> bool:
+    """Whether a sheet called 校验结果 is xlperf's: its header row is xlperf's and the workbook holds
+    xlperf's bookkeeping sheet. A sheet the user named 校验结果 is never replaced nor deleted."""
+    if not has_book or header is None:
+        return False
+    head = [("" if v is None else str(v)) for v in list(header)[: len(REPORT_HEADER)]]
+    return head == REPORT_HEADER
+
+
+def report_sheet_name(headers: Mapping[str, Sequence[Any] | None], has_book: bool) -> str:
+    """The sheet the report goes to: 校验结果, unless the workbook has a 校验结果 of the user's own
+    (``headers``: the header rows of the sheets of that name that exist)."""
+    if REPORT_SHEET in headers and not is_own_report(headers[REPORT_SHEET], has_book):
+        return REPORT_SHEET_ALT
+    return REPORT_SHEET
+
+
 def plan_clear(
     previous: Sequence[Sequence[Any]] | None,
     current: Mapping[tuple[str, int, int], CellStyle] | None = None,
     *,
     sheets: Collection[str] | None = None,
+    reports: Sequence[str] = (REPORT_SHEET,),
 ) -> list[Edit]:
     """Edits removing xlperf's marks: restore each recorded cell, delete ``校验结果`` and the bookkeeping sheet.
 
@@ -118,11 +137,14 @@ def plan_clear(
             now; a cell whose fill (or note) no longer equals what xlperf wrote is left as the user made it.
         sheets: optional names of the sheets that exist; rows for other sheets are skipped.
 
+        reports: the report sheets that are xlperf's (see :func:`is_own_report`), deleted with the
+            bookkeeping sheet.
+
     Returns:
-        ``SetFill``/``RestoreFill``/``SetNote`` edits (with explicit ``sheet``), then two ``DeleteSheet``.
+        ``SetFill``/``RestoreFill``/``SetNote`` edits (with explicit ``sheet``), then the ``DeleteSheet``s.
     """
     edits = _clear_cells(read_marks(previous), current, sheets)
-    return edits + [DeleteSheet(REPORT_SHEET), DeleteSheet(BOOK_SHEET)]
+    return edits + [DeleteSheet(name) for name in reports] + [DeleteSheet(BOOK_SHEET)]
 
 
 def _worst(issues: list[Issue]) -> Severity:
@@ -148,6 +170,7 @@ def plan_marks(
     styles: Mapping[tuple[int, int], CellStyle] | None = None,
     *,
     mark_info: bool = False,
+    report_sheet: str = REPORT_SHEET,
 ) -> list[Edit]:
     """Edits marking ``report``'s issues on the sheet ``grid`` (and undoing earlier marks first).
 
@@ -158,6 +181,7 @@ def plan_marks(
         styles: {(row, col): (fill, note, author)} of the form sheet's cells as they are now (at least
             the issue cells and the cells in ``previous``); missing cells count as unfilled, without note.
         mark_info: also fill cells whose worst issue is info (light blue); by default they are only listed.
+        report_sheet: the sheet listing the issues (:func:`report_sheet_name`).
 
     Returns:
         The clearing edits of :func:`plan_clear` for ``previous`` (without deleting the sheets), then
@@ -220,6 +244,6 @@ def plan_marks(
             links[(n - 1, 3)] = f"{_quote(i.sheet or sheet)}!{i.cell}"
     if not rows:
         rows.append(["", "", "", "", "", "", "未发现问题"])
-    edits.append(WriteTable(REPORT_SHEET, list(REPORT_HEADER), rows, links=links, widths=list(REPORT_WIDTHS)))
+    edits.append(WriteTable(report_sheet, list(REPORT_HEADER), rows, links=links, widths=list(REPORT_WIDTHS)))
     edits.append(WriteTable(BOOK_SHEET, list(BOOK_HEADER), book, hidden=True))
     return edits

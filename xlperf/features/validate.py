@@ -80,12 +80,16 @@ def rewrite(book: Workbook, *, sheet: str | None = None, config: Config | None =
             result.report = check_form(parse_grid(grid), cfg, select=select, ignore=ignore, path=book.label)
     if mark:
         from ..core.grid import parse_a1
+        from ..core.marks import REPORT_SHEET, report_sheet_name
 
         assert result.report is not None
         cells = {i.position for i in result.report.issues if i.cell}
         cells |= {parse_a1(m.cell) for m in read_marks(previous) if m.sheet == fs.name}
         styles = book.styles(fs.name, cells)
-        edits.extend(plan_marks(grid, result.report, previous, styles, mark_info=mark_info))
+        names = {s.name for s in book.sheets()}
+        headers = {n: _header(book, n) for n in (REPORT_SHEET,) if n in names}
+        report_sheet = report_sheet_name(headers, BOOK_SHEET in names)
+        edits.extend(plan_marks(grid, result.report, previous, styles, mark_info=mark_info, report_sheet=report_sheet))
         result.marked = len({i.cell for i in result.report.issues if i.cell})
     saved = commit(book, fs.name, edits, grid.merges, replaces=_replaces(book))
     result.target, result.backup = saved.target, saved.backup
@@ -96,27 +100,35 @@ def unmark(book: Workbook) -> FileResult:
     """Remove xlperf's marks: restore the cells' own fills and notes, delete 校验结果 and the
     bookkeeping sheet. A cell the user re-coloured or re-noted since keeps the user's version."""
     from ..core.grid import parse_a1
-    from ..core.marks import BOOK_SHEET, REPORT_SHEET, plan_clear, read_marks
+    from ..core.marks import BOOK_SHEET, REPORT_SHEET, REPORT_SHEET_ALT, is_own_report, plan_clear, read_marks
 
     previous = book.table(BOOK_SHEET)
     infos = book.sheets()
     names = [s.name for s in infos]
     result = FileResult(source=book.path, target=None, backup=None)
-    if not previous and BOOK_SHEET not in names and REPORT_SHEET not in names:
-        return result
+    has_book = BOOK_SHEET in names
+    reports = [n for n in (REPORT_SHEET, REPORT_SHEET_ALT) if n in names and is_own_report(_header(book, n), has_book)]
+    if not previous and not has_book and not reports:
+        return result  # nothing of xlperf's here (a sheet the user named 校验结果 is the user's)
     marks = read_marks(previous)
     current: dict[tuple[str, int, int], Any] = {}
     for name in sorted({m.sheet for m in marks} & set(names)):
         cells = [parse_a1(m.cell) for m in marks if m.sheet == name]
         for (r, c), st in book.styles(name, cells).items():
             current[(name, r, c)] = st
-    edits = plan_clear(previous, current, sheets=names)
+    edits = plan_clear(previous, current, sheets=names, reports=reports)
     others = [s.name for s in infos if s.name not in OWN_SHEETS]
     active = next((s.name for s in infos if s.active and s.name not in OWN_SHEETS), None)
     home = active or (others[0] if others else names[0])
     saved = commit(book, home, edits, replaces=_replaces(book))
     result.target, result.backup, result.cleared, result.sheet = saved.target, saved.backup, len(marks), home
     return result
+
+
+def _header(book: Workbook, name: str) -> list[Any]:
+    """The first row of sheet ``name`` (A1 to G1)."""
+    grid = book.grid(name)
+    return [grid.get(0, c) for c in range(7)]
 
 
 def _replaces(book: Workbook) -> bool:

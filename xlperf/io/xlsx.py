@@ -50,7 +50,16 @@ LOSSY_PARTS: dict[str, str] = {
     "xl/timelines/": "日程表",
     "xl/pivotTables/": "数据透视表",
     "xl/vbaProject.bin": "VBA 宏",
+    "xl/threadedComments/": "新式批注（对话式批注）",
+    "xl/persons/": "新式批注（对话式批注）",
+    "xl/connections.xml": "数据连接",
+    "xl/queryTables/": "数据连接（查询表）",
+    "customXml/": "自定义 XML 数据",
+    "xl/richData/": "单元格中的图片等富数据",
+    "xl/model/": "数据模型",
 }
+# inline formatting inside a cell (part of the text bold or red): openpyxl loads it as plain text
+_RICH_TEXT = re.compile(rb"<(?:\w+:)?r>\s*<(?:\w+:)?rPr")
 
 _X14_DV = re.compile(rb"<x14:dataValidation|<x14:conditionalFormatting|<x14:sparklineGroups")
 
@@ -68,12 +77,25 @@ def lossy_parts(path: str | Path) -> list[str]:
                     found.append(label)
             if any(n.lower().endswith("vbaproject.bin") for n in names) and "VBA 宏" not in found:
                 found.append("VBA 宏")  # a macro project outside xl/ (main part elsewhere)
+            lower = {n.lower(): n for n in names}
+            for prefix, label in LOSSY_PARTS.items():  # part names compared without case, as Excel does
+                if label not in found and any(k.startswith(prefix.lower()) for k in lower):
+                    found.append(label)
+            strings = lower.get("xl/sharedstrings.xml")
+            if strings is not None:
+                with zf.open(strings) as fh:
+                    if _RICH_TEXT.search(fh.read(64 * 1024 * 1024)):
+                        found.append("单元格内的富文本格式（部分文字加粗、变色等）")  # noqa: RUF001
+            rich = "单元格内的富文本格式（部分文字加粗、变色等）"
             for n in names:
                 if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"):
                     with zf.open(n) as fh:
-                        if _X14_DV.search(fh.read()):
-                            found.append("扩展数据验证/条件格式（引用其他工作表的下拉列表等）")
-                            break
+                        data = fh.read()
+                    if rich not in found and _RICH_TEXT.search(data):  # inline strings with runs
+                        found.append(rich)
+                    if _X14_DV.search(data):
+                        found.append("扩展数据验证/条件格式（引用其他工作表的下拉列表等）")
+                        break
     except (zipfile.BadZipFile, OSError):
         return []
     return found
