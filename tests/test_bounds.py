@@ -306,3 +306,27 @@ def test_in_place_refuses_what_openpyxl_would_drop(seed_xlsx: Path, tmp_path: Pa
     text = one_line_error(r)
     assert "拒绝原位改写" in text and path.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if ".bak-" in p.name]
+
+
+def test_two_writers_at_once_are_serialised(seed_xlsx: Path, tmp_path: Path) -> None:
+    """Regression: two in-place writers at once lost one update while both reported success. While one
+    holds the file, the other is refused in one line; a lock left by a dead process is taken over."""
+    import json
+
+    from xlperf.io.books import WriteLock
+
+    path = tmp_path / "表.xlsx"
+    path.write_bytes(seed_xlsx.read_bytes())
+    before = path.read_bytes()
+    held = WriteLock(path)
+    try:
+        text = one_line_error(run("validate", "--mark", "--in-place", str(path)))
+        assert "正在写入" in text and path.read_bytes() == before
+    finally:
+        held.release()
+    assert run("validate", "--mark", "--in-place", str(path)).returncode == 1 and path.read_bytes() != before
+    # a lock whose process is gone
+    stale = path.with_name(f".~{path.name}.xlperf-lock")
+    stale.write_text(json.dumps({"pid": 2**22 + 12345, "time": 0}), encoding="utf-8")
+    assert run("autosum", str(path), "--in-place").returncode in (0, 1)
+    assert not stale.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".xlperf-lock")]

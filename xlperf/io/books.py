@@ -153,19 +153,27 @@ class FileBook(_Base):
 
     writable = True
 
-    def __init__(self, path: str | Path, *, out: str | Path | None = None, in_place: bool = False) -> None:
+    def __init__(self, path: str | Path, *, out: str | Path | None = None, in_place: bool = False,
+                 lock: bool = True) -> None:
         from .readers import open_workbook
         from .xlsx import resolve_output
 
         self.path = Path(path)
         self.label = str(path)
+        self._lock: WriteLock | None = None
         if not self.path.exists():
             raise UnreadableFileError("文件不存在", path=self.label)
         if self.path.suffix.lower() in TEXT_EXTS:
             raise UnsupportedFormatError(TextBook.read_only_reason, path=self.label)
         self.target, self.replaces = resolve_output(self.path, out, in_place)
-        # never keep_vba: outputs are .xlsx and must not carry a macro project
-        self.wb = open_workbook(self.path)
+        if lock:  # before reading: a second writer must not read what the first is about to replace
+            self._lock = WriteLock(self.target)
+        try:
+            # never keep_vba: outputs are .xlsx and must not carry a macro project
+            self.wb = open_workbook(self.path)
+        except BaseException:
+            self.close()
+            raise
         self._backup: Path | None = None
 
     def sheets(self) -> list[SheetInfo]:
@@ -238,6 +246,72 @@ class FileBook(_Base):
         wb = getattr(self, "wb", None)
         if wb is not None:
             wb.close()
+        lock, self._lock = getattr(self, "_lock", None), None
+        if lock is not None:
+            lock.release()
+
+
+class WriteLock:
+    """One xlperf writer per output file at a time: ``.~NAME.xlperf-lock`` beside it, created
+    exclusively. A second writer is refused with a clear message (two in-place writers would otherwise
+    both report success while one update is lost). A lock left by a process that is gone, or older
+    than an hour, is taken over."""
+
+    STALE_SECONDS = 3600
+
+    def __init__(self, target: Path) -> None:
+        import json
+        import os
+        import time
+
+        from ..errors import WriteRefusedError
+
+        self.path = target.with_name(f".~{target.name}.xlperf-lock")
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if self._stale():
+                    self.path.unlink(missing_ok=True)
+                    continue
+                raise WriteRefusedError(f"另一个 xlperf 正在写入 {target.name}，请等它完成后再试"
+                                        f"（若确认没有在运行，可删除锁文件 {self.path.name}）", path=str(target)) from None
+            except OSError:
+                self.path = None  # type: ignore[assignment]  # a read-only folder: the save will say so
+                return
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"pid": os.getpid(), "time": time.time()}, fh)
+            return
+        raise WriteRefusedError(f"无法锁定 {target.name}，请稍后再试", path=str(target))
+
+    def _stale(self) -> bool:
+        import json
+        import os
+        import time
+
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+            pid, when = int(info["pid"]), float(info["time"])
+        except (OSError, ValueError, KeyError, TypeError):
+            try:  # unreadable: judge by its age
+                return time.time() - self.path.stat().st_mtime > self.STALE_SECONDS
+            except OSError:
+                return True
+        if time.time() - when > self.STALE_SECONDS:
+            return True
+        if os.name == "posix":
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+        return False
+
+    def release(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None  # type: ignore[assignment]
 
 
 def open_book(path: str | Path, *, write: bool = False, out: str | Path | None = None, in_place: bool = False,
@@ -256,7 +330,7 @@ def open_book(path: str | Path, *, write: bool = False, out: str | Path | None =
             raise UnreadableFileError(f"扩展名是 {p.suffix}，但内容不是工作簿（可能是改了扩展名的文本文件）", path=str(p))
         return TextBook(p)
     if engine == "openpyxl" and p.suffix.lower() in (".xlsx", ".xlsm") and not password:
-        return FileBook(p)
+        return FileBook(p, lock=False)
     return FastBook(p, password=password)
 
 
