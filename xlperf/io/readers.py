@@ -174,6 +174,38 @@ def workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
     return WorkbookInfo(parts, active)
 
 
+MAX_SHEETS = 1000  # a department's workbook has a handful; Excel's own practical limit is memory
+
+
+def check_sheet_entries(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a workbook whose sheet list would make the readers read the same part again and again:
+    more than :data:`MAX_SHEETS` entries, or several entries pointing at one part (counted from the
+    parsed ``workbook.xml``, whatever its spelling)."""
+    root = _xml(zf, "xl/workbook.xml")
+    if root is None:
+        return
+    rels = _xml(zf, "xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    for el in (rels.iter() if rels is not None else ()):
+        if _local(el.tag) == "Relationship" and el.get("Id"):
+            targets[el.get("Id")] = (el.get("Target") or "").lstrip("/").lower()
+    count = 0
+    seen: set[str] = set()
+    for el in root.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        count += 1
+        if count > MAX_SHEETS:
+            raise UnsafeFileError(f"工作表超过 {MAX_SHEETS} 个，拒绝处理", path=str(path))
+        rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
+        part = targets.get(rid or "")
+        if part:
+            part = part.removeprefix("xl/")
+            if part in seen:
+                raise UnsafeFileError("多个工作表指向同一个工作表部件（文件被改造过），拒绝处理", path=str(path))
+            seen.add(part)
+
+
 def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> part name inside the zip."""
     return workbook_info(zf).parts
@@ -253,6 +285,11 @@ def _open_calamine(path: Path, password: str | None):
     zf = None
     if kind == "zip":
         zf = safety.check_zip(path)
+        try:
+            check_sheet_entries(zf, path)
+        except BaseException:
+            zf.close()
+            raise
         if path.suffix.lower() not in (".ods",) and "xl/workbook.xml" not in zf.namelist():
             if "content.xml" in zf.namelist():
                 pass  # an .ods under another name
@@ -376,7 +413,8 @@ def open_workbook(path: str | Path, *, keep_vba: bool = False):
         raise UnreadableFileError("不是 xlsx 工作簿（可能是改了扩展名的文本文件）", path=str(path))
     if path.suffix.lower() == ".ods":
         raise UnsupportedFormatError(".ods 文件只能读取，不能直接修改；请另存为 .xlsx", path=str(path))
-    safety.check_zip(path).close()
+    with safety.check_zip(path) as zf:
+        check_sheet_entries(zf, path)
     try:
         with _memoised_merge_borders():
             return openpyxl.load_workbook(path, keep_vba=keep_vba, rich_text=False)
