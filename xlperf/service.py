@@ -93,11 +93,25 @@ def _config(book: Any) -> Any:
     return load_settings(book.path).config
 
 
+def _plan(book: Any) -> dict[str, Any]:
+    """The recorded plan for the page, and where the page saves a copy of the workbook before applying
+    it (``~/.xlperf/backups``, as for a workbook open in Excel)."""
+    from .io.snapshot import plan_json
+    from .io.xlsx import backup_path
+    from .settings import home
+
+    edits = plan_json(book)
+    backup = None
+    if edits:
+        folder = home() / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        backup = str(backup_path(folder, Path(book.label).name or "WPS 工作簿.xlsx"))
+    return {"edits": edits, "backup": backup}
+
+
 def validate(data: dict[str, Any]) -> dict[str, Any]:
     """校验: the issues of the snapshot's form and (``mark``, default on) the marking plan."""
     from .features.validate import rewrite
-    from .io.snapshot import plan_json
-
     opts = _options(data)
     book = _book(data)
     res = rewrite(book, sheet=book.snapshot.sheet, config=_config(book), mark=bool(opts.get("mark", True)),
@@ -110,38 +124,32 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     else:
         message = f"「{res.sheet}」未发现问题"
     return {"sheet": res.sheet, "issues": report.to_dict()["issues"], "message": message,
-            "fixes": len(res.fixes), "edits": plan_json(book)}
+            "fixes": len(res.fixes), **_plan(book)}
 
 
 def unmark(data: dict[str, Any]) -> dict[str, Any]:
     from .features.validate import unmark as clear
-    from .io.snapshot import plan_json
-
     _options(data)
     book = _book(data)
     res = clear(book)
     message = "没有 xlperf 的标记需要清除" if res.sheet is None else f"已清除 {res.cleared} 个单元格的标记和「校验结果」工作表"
-    return {"cleared": res.cleared, "message": message, "edits": plan_json(book)}
+    return {"cleared": res.cleared, "message": message, **_plan(book)}
 
 
 def autosum(data: dict[str, Any]) -> dict[str, Any]:
     from .features.autosum import autosum as run
-    from .io.snapshot import plan_json
-
     opts = _options(data)
     book = _book(data)
     res = run(book, sheet=book.snapshot.sheet, balance=bool(opts.get("balance", False)))
     message = f"已写入 {len(res.changes)} 个求和公式" if res.changes else "金额公式已是最新，未做修改"
     return {"changes": [c.describe() for c in res.changes], "messages": [m.describe() for m in res.messages],
-            "ok": res.ok, "message": message, "edits": plan_json(book)}
+            "ok": res.ok, "message": message, **_plan(book)}
 
 
 def indicators(data: dict[str, Any]) -> dict[str, Any]:
     from .core.grid import parse_a1
     from .core.indicators import load_library
     from .features.indicators import at_row, insert
-    from .io.snapshot import plan_json
-
     opts = _options(data)
     book = _book(data)
     sel = book.snapshot.selection
@@ -155,7 +163,7 @@ def indicators(data: dict[str, Any]) -> dict[str, Any]:
         if res.needs_value:
             message += f"，有 {len(res.needs_value)} 条指标的年度指标值需要填写（已标黄）"
     return {"type": res.type, "task": res.label, "added": len(res.added), "skipped": res.skipped,
-            "message": message, "edits": plan_json(book)}
+            "message": message, **_plan(book)}
 
 
 def consolidate(data: dict[str, Any]) -> dict[str, Any]:

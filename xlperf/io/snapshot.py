@@ -274,7 +274,7 @@ def edit_json(edit: Edit, sheet: str) -> dict[str, Any]:
         width = max([len(edit.header)] + [len(r) for r in edit.rows])
         rows = [list(edit.header) + [None] * (width - len(edit.header))]
         rows += [list(r) + [None] * (width - len(r)) for r in edit.rows]
-        return {"op": "WriteTable", "sheet": edit.sheet, "rows": [[_json_value(v) for v in r] for r in rows],
+        return {"op": "WriteTable", "sheet": edit.sheet, "header": len(edit.header), "rows": [[_json_value(v) for v in r] for r in rows],
                 "input": [[_typed(v) for v in r] for r in rows], "hidden": edit.hidden, "widths": edit.widths,
                 "links": [{"cell": a1(i + 1, c), "target": t, "text": str(edit.rows[i][c])}
                           for (i, c), t in sorted(edit.links.items())]}
