@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -116,8 +117,6 @@ def _entry() -> str:
 
 def _publish_with(text: str | None, *, add: bool) -> str:
     """``publish.xml`` with xlperf's entry added (or removed); every other entry is kept as it is."""
-    import re
-
     import defusedxml.ElementTree as ET
 
     if text is not None and text.strip():
@@ -169,7 +168,14 @@ def record_path() -> Path:
 
 
 def plan_install(paths: WpsPaths, *, port: int, autostart: bool = True, python: str | None = None) -> WpsPlan:
-    return WpsPlan(paths, port, autostart, python or sys.executable)
+    """``python`` starts the service (default: this interpreter; on Windows its ``pythonw.exe``, no console)."""
+    if python is None:
+        python = sys.executable
+        if paths.platform == "windows":
+            from .install import pythonw_for
+
+            python = pythonw_for(python)
+    return WpsPlan(paths, port, autostart, python)
 
 
 def _atomic(path: Path, text: str, newline: str = "\n") -> None:
@@ -229,7 +235,7 @@ def uninstall(paths: WpsPaths) -> list[str]:
     done = []
     if publish.is_file():
         text = _publish_with(publish.read_text(encoding="utf-8"), add=False)
-        if rec.get("publish_created") and "<jsplugin" not in text:
+        if rec.get("publish_created") and not re.search(r"<jsplugin(?:online)?\s", text):
             publish.unlink()
             done.append(f"已删除 {publish}（安装时新建，现已无其他加载项）")
         else:
