@@ -160,12 +160,6 @@
     return new Range(this._s, ref.split(",").map(parseArea));
   };
   Worksheet.prototype.Cells = function (r, c) { use("Worksheet.Cells"); return new Range(this._s, [[r - 1, c - 1, r - 1, c - 1]]); };
-  Worksheet.prototype.Rows = function (ref) { use("Worksheet.Rows"); return new Range(this._s, [parseArea(String(ref).indexOf(":") < 0 ? ref + ":" + ref : ref)]); };
-  Worksheet.prototype.Columns = function (n) {
-    use("Worksheet.Columns");
-    var s = this._s;
-    return Object.defineProperty({}, "ColumnWidth", { set: function (w) { use("ColumnWidth=", true); s.widths[n] = w; } });
-  };
   Worksheet.prototype.Activate = function () { use("Worksheet.Activate"); this._s.book.active = this._s; };
   Worksheet.prototype.Delete = function () {
     use("Worksheet.Delete", true);
@@ -289,6 +283,11 @@
       return x && x.note ? new Comment(this._s, a[0], a[1]) : null;
     }],
     ["Interior", function () { return new Interior(this); }],
+    ["ColumnWidth", undefined, function (w) { // the width of the range's columns
+      use("Range.ColumnWidth=", true);
+      var a = this._areas[0];
+      for (var c = a[1]; c <= a[3]; c++) this._s.widths[c + 1] = w;
+    }],
     ["Font", function () { return new Font(this); }]
   ]);
 

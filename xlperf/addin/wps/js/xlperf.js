@@ -83,8 +83,9 @@
     return ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff);
   }
 
+  /** A failure the user can act on: shown as it is. @param {string} message */
   function userError(message) {
-    var e = new Error(message);
+    var e = /** @type {Error & {userMessage: string}} */ (new Error(message));
     e.userMessage = message;
     return e;
   }
@@ -96,12 +97,14 @@
 
   function empty(v) { return v === null || v === undefined || v === ""; }
 
+  /** @param {Et.Comment} comment */
   function textOf(comment) { return typeof comment.Text === "function" ? comment.Text() : comment.Text; }
 
+  /** @param {Et.Workbook} book @param {string} name @returns {Et.Worksheet | null} */
   function sheetByName(book, name) {
     var ws = book.Worksheets;
     for (var i = 1; i <= ws.Count; i++) {
-      var s = ws.Item(i);
+      var s = /** @type {Et.Worksheet} */ (ws.Item(i));
       if (s.Name === name) return s;
     }
     return null;
@@ -109,11 +112,13 @@
 
   // -- reading ----------------------------------------------------------------------------------------
 
+  /** @param {Et.Interior} interior */
   function fillOf(interior) { // the fill descriptor of xlperf.core.marks: "" or "RRGGBB"
     if (interior.ColorIndex === XL.none || interior.Pattern === XL.none) return "";
     return hexOf(interior.Color);
   }
 
+  /** @param {WPSMergedRoot} application @param {boolean} withSelection */
   function readSnapshot(application, withSelection) {
     var book = application.ActiveWorkbook;
     if (!book) throw userError("没有打开的工作簿");
@@ -197,7 +202,7 @@
     }
     var ws = book.Worksheets;
     for (var s = 1; s <= ws.Count; s++) {
-      var item = ws.Item(s);
+      var item = /** @type {Et.Worksheet} */ (ws.Item(s));
       snap.sheets.push({ name: item.Name, hidden: item.Visible !== XL.visible, active: item.Name === sheet.Name });
     }
     var marks = sheetByName(book, BOOK_SHEET);
@@ -224,6 +229,11 @@
 
   // -- writing: the edit plan -------------------------------------------------------------------------
 
+  /**
+   * Applies an edit plan (xlperf.io.snapshot.plan_json) as xlperf.excel.LiveWriter applies one with xlwings.
+   * @constructor @param {WPSMergedRoot} application @param {Et.Workbook} book @param {Et.Worksheet} sheet
+   * @param {string[]} merges
+   */
   function Writer(application, book, sheet, merges) {
     this.app = application;
     this.book = book;
@@ -235,11 +245,12 @@
     this.notes = {};
   }
 
+  /** @param {string} name @returns {Et.Worksheet} */
   Writer.prototype.handle = function (name) {
     var sh = sheetByName(this.book, name);
     if (!sh) {
       var ws = this.book.Worksheets;
-      sh = ws.Add(null, ws.Item(ws.Count));
+      sh = /** @type {Et.Worksheet} */ (ws.Add(null, ws.Item(ws.Count)));
       sh.Name = name;
     }
     return sh;
@@ -379,12 +390,12 @@
     var sh = this.handle(e.sheet);
     var row = e.row, count = e.count, from = e.style_from;
     var origin = (from !== null && from >= row) ? XL.fromRightOrBelow : XL.fromLeftOrAbove;
-    sh.Rows(row + ":" + (row + count - 1)).Insert(XL.shiftDown, origin);
+    sh.Range(row + ":" + (row + count - 1)).Insert(XL.shiftDown, origin); // whole rows
     if (from !== null && from !== row - 1 && from !== row) {
       var src = from + (from >= row ? count : 0);
-      sh.Rows(src + ":" + src).Copy();
-      sh.Rows(row + ":" + (row + count - 1)).PasteSpecial(XL.pasteFormats);
-      this.app.CutCopyMode = false;
+      sh.Range(src + ":" + src).Copy();
+      sh.Range(row + ":" + (row + count - 1)).PasteSpecial(XL.pasteFormats);
+      /** @type {any} */ (this.app).CutCopyMode = false;
     }
     if (e.sheet === this.name) {
       var r0 = row - 1;
@@ -424,10 +435,11 @@
     head.Font.Color = bgrOf("FFFFFF");
     head.Interior.Color = bgrOf("4472C4");
     e.links.forEach(function (l) { sh.Hyperlinks.Add(sh.Range(l.cell), "", l.target, "", l.text); });
-    (e.widths || []).forEach(function (w, c) { sh.Columns(c + 1).ColumnWidth = w; });
+    (e.widths || []).forEach(function (w, c) { sh.Range(a1(0, c)).ColumnWidth = w; }); // the cell's column
     if (e.hidden) sh.Visible = XL.hidden;
   };
 
+  /** @param {WPSMergedRoot} application @param {string} sheetName @param {any[]} edits @param {string[]} merges */
   function applyPlan(application, sheetName, edits, merges) {
     var book = application.ActiveWorkbook;
     var sheet = sheetByName(book, sheetName);
@@ -450,8 +462,9 @@
 
   // -- the service --------------------------------------------------------------------------------------
 
+  /** @returns {{url: string, token: string}} */
   function config() {
-    var c = global.XLPERF_CONFIG || (typeof XLPERF_CONFIG !== "undefined" ? XLPERF_CONFIG : {});
+    var c = global.XLPERF_CONFIG || (typeof XLPERF_CONFIG !== "undefined" ? XLPERF_CONFIG : { url: "", token: "" });
     return { url: c.url || "http://127.0.0.1:38517", token: c.token || "" };
   }
 
@@ -473,6 +486,7 @@
     return data;
   }
 
+  /** @param {WPSMergedRoot} application @param {string | false} text */
   function status(application, text) {
     try { application.StatusBar = text === false ? false : "xlperf：" + text; } catch (e) { /* a nicety only */ }
     var line = global.document && global.document.getElementById("xlperf-status");
@@ -492,6 +506,7 @@
   }
 
   // apply what the service planned, after saving a copy of the workbook
+  /** @param {WPSMergedRoot} application @param {any} snap @param {any} answer */
   function applyAnswer(application, snap, answer) {
     if (!answer.edits || !answer.edits.length) return "";
     status(application, "正在写入…");
@@ -506,6 +521,7 @@
     return answer.backup ? "\n\n修改前的副本已保存：" + answer.backup : "";
   }
 
+  /** @param {WPSMergedRoot} application */
   async function validate(application) {
     status(application, "正在读取表格…");
     var snap = readSnapshot(application, false);
@@ -517,12 +533,14 @@
       lines(answer.issues.map(function (i) { return (i.cell || "") + " " + i.code + " " + i.message; })) + saved;
   }
 
+  /** @param {WPSMergedRoot} application */
   async function unmark(application) {
     var snap = readSnapshot(application, false);
     var answer = await call("/api/unmark", snap);
     return answer.message + "。" + applyAnswer(application, snap, answer);
   }
 
+  /** @param {WPSMergedRoot} application */
   async function autosum(application) {
     var snap = readSnapshot(application, false);
     var answer = await call("/api/autosum", snap);
@@ -532,6 +550,7 @@
     return text + saved;
   }
 
+  /** @param {WPSMergedRoot} application @param {string} tag */
   async function indicators(application, tag) {
     var snap = readSnapshot(application, true);
     snap.options = { type: tag || "" };
@@ -539,6 +558,7 @@
     return answer.message + "。" + applyAnswer(application, snap, answer);
   }
 
+  /** @param {WPSMergedRoot} application */
   async function consolidate(application) {
     var picked = application.GetOpenFilename("绩效目标表 (*.xlsx;*.xlsm;*.xls;*.et),*.xlsx;*.xlsm;*.xls;*.et", 1,
       "选择要合并的部门绩效目标表", null, true);
@@ -552,6 +572,7 @@
     return text;
   }
 
+  /** @param {WPSMergedRoot} application */
   async function newForm(application) {
     var answer = await call("/api/new", {});
     application.Workbooks.Add(answer.path);
@@ -590,8 +611,11 @@
 
   // -- the ribbon's callbacks (ribbon.xml) ----------------------------------------------------------------
 
+  var ribbon = null; // the ribbon (InvalidateControl), kept for later use
+
+  /** @param {object} ribbonUI */
   function OnAddinLoad(ribbonUI) {
-    if (global.Application && typeof global.Application.ribbonUI !== "object") global.Application.ribbonUI = ribbonUI;
+    ribbon = ribbonUI;
     return true;
   }
 
@@ -609,6 +633,7 @@
   global.OnAction = OnAction;
   global.XLPERF = {
     HANDLERS: HANDLERS, readSnapshot: readSnapshot, applyPlan: applyPlan, call: call, run: run,
+    ribbon: function () { return ribbon; },
     chunkAddresses: chunkAddresses, a1: a1, parseA1: parseA1
   };
-})(typeof window !== "undefined" ? window : this);
+})(window);
