@@ -240,6 +240,10 @@ def ways_in(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> d
             where = row[col["位置"]] or None
             ribbon.append((row[col["代码"]], where.split("!")[-1] if where else None, row[col["说明"]]))
     out["ribbon"] = sorted(ribbon)
+    from xlperf import service
+
+    wps = service.validate(sheet_snapshot(path, form_sheet(excel.LiveBook(xd.FakeBook(path))).name))
+    out["wps"] = sorted((i["code"], i["cell"], i["message"]) for i in wps["issues"])
     return out
 
 

@@ -246,3 +246,39 @@ def test_consolidate_takes_paths_and_leaves_inputs_alone(svc: service.Service, s
 def test_new_form_writes_the_blank_template(svc: service.Service) -> None:
     status, _, body = call(svc, "POST", "/api/new", {})
     assert status == 200 and Path(body["path"]).exists()
+
+
+def test_the_serve_command_answers_on_its_port(tmp_path: Path) -> None:
+    """``xlperf serve --port N`` as a user starts it: health with the token on 127.0.0.1:N, 401 without."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    with service.bind(0) as sock:
+        port = sock.getsockname()[1]
+    env = dict(os.environ, XLPERF_HOME=str(tmp_path / "home"))
+    proc = subprocess.Popen([sys.executable, "-m", "xlperf", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        token_file = tmp_path / "home" / service.TOKEN_NAME
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn = http.client.HTTPConnection(service.HOST, port, timeout=5)
+                conn.request("GET", "/api/health", headers={"X-Xlperf-Token": token_file.read_text().strip()})
+                status = conn.getresponse().status
+                conn.close()
+                break
+            except (OSError, FileNotFoundError):
+                time.sleep(0.1)
+        assert status == 200, proc.stderr.read() if proc.poll() is not None else "no answer"
+        conn = http.client.HTTPConnection(service.HOST, port, timeout=5)
+        conn.request("GET", "/api/health")
+        assert conn.getresponse().status == 401
+        conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert f"127.0.0.1:{port}" in proc.stdout.read()
