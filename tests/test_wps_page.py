@@ -271,3 +271,34 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, svc: service.
     assert {"=1+1", "+86", "001"} <= report, "the seed's issues name these indicators"
     out = press(tmp_path, svc, source, VALIDATE)
     assert_same_book(out["fake"], marked)
+
+
+def test_clear_marks_from_another_sheet(tmp_path: Path, svc: service.Service, seed_xlsx: Path) -> None:
+    """校验 on the form, then 清除标记 with another sheet active: the marked cells of the form sheet are
+    read through the snapshot's other sheets, and restored as the command line restores them."""
+    wb = openpyxl.load_workbook(seed_xlsx)
+    wb.create_sheet("说明")["A1"] = "填表说明：金额单位为万元"
+    source = tmp_path / "two-sheets.xlsx"
+    wb.save(source)
+    marked, repainted, cleared = tmp_path / "marked.xlsx", tmp_path / "repainted.xlsx", tmp_path / "cleared.xlsx"
+    main(["validate", "--mark", str(source), "-o", str(marked)])
+    wb = openpyxl.load_workbook(marked)
+    cell = next(c for row in wb["绩效目标表"].iter_rows() for c in row if c.comment is not None)
+    cell.fill = openpyxl.styles.PatternFill(fill_type="solid", start_color="00B050", end_color="00B050")
+    wb.save(repainted)
+    main(["validate", "--unmark", str(repainted), "-o", str(cleared)])
+    paint = {"sheet": "绩效目标表", "cell": cell.coordinate, "bgr": 0x50B000}  # 00B050 as BGR
+    out = press(tmp_path, svc, source, VALIDATE, {"paint": paint}, {"id": "xlperfClearMarks", "activate": "说明"})
+    assert_same_book(out["fake"], cleared)
+    # the colour the user gave the cell after marking is kept, the other marks are gone
+    fills = {ref: c["fill"] for s in out["fake"]["sheets"] if s["name"] == "绩效目标表" for ref, c in s["cells"].items()}
+    assert fills[cell.coordinate] == "00B050" and "FFC7CE" not in fills.values() and "FFEB9C" not in fills.values()
+
+
+def test_new_form_and_about(tmp_path: Path, svc: service.Service, seed_xlsx: Path) -> None:
+    from xlperf import __version__
+
+    out = press(tmp_path, svc, seed_xlsx, {"id": "xlperfNewForm"}, {"id": "xlperfAbout"})
+    fake = out["fake"]
+    assert len(fake["opened"]) == 1 and fake["opened"][0][0] == "add" and Path(fake["opened"][0][1]).exists()
+    assert fake["alerts"] == [fake["alerts"][-1]] and f"xlperf {__version__}" in fake["alerts"][-1]
