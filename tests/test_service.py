@@ -106,6 +106,8 @@ def test_request_size_is_bounded(svc: service.Service) -> None:
 def test_bad_requests_are_one_chinese_line(svc: service.Service) -> None:
     status, _, body = call(svc, "POST", "/api/validate", raw=b"{not json")
     assert status == 400 and body == {"error": "请求内容不是 JSON"}
+    status, _, body = call(svc, "POST", "/api/validate", raw=b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400 and body == {"error": "请求内容不是 JSON"}
     status, _, body = call(svc, "POST", "/api/validate", {"sheet": "表", "cells": {"not-a-cell": 1}})
     assert status == 400 and body["error"].startswith("工作表快照格式不正确") and "Traceback" not in body["error"]
     status, _, body = call(svc, "POST", "/api/validate", {"sheet": "表", "cells": {"A1": "你好"}})
@@ -241,6 +243,12 @@ def test_consolidate_takes_paths_and_leaves_inputs_alone(svc: service.Service, s
     out = Path(body["output"])
     assert out.parent == seed_xlsx.parent and out.exists()
     assert [p.read_bytes() for p in (seed_xlsx, other)] == before
+    cli = tmp_path / "cli.xlsx"  # the same summary as the command line's, sheet by sheet, cell by cell
+    main(["consolidate", str(seed_xlsx), str(other), "-o", str(cli)])
+    ours, theirs = openpyxl.load_workbook(out), openpyxl.load_workbook(cli)
+    assert ours.sheetnames == theirs.sheetnames
+    for name in ours.sheetnames:
+        assert list(ours[name].iter_rows(values_only=True)) == list(theirs[name].iter_rows(values_only=True)), name
 
 
 def test_new_form_writes_the_blank_template(svc: service.Service) -> None:

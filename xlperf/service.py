@@ -287,7 +287,7 @@ def create_app(token: str, port: int, *, extra_origins: tuple[str, ...] = ()) ->
                 raise _TooLarge()
         try:
             data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting too deep is not JSON we take
             raise XlperfError("请求内容不是 JSON") from None
         if not isinstance(data, dict):
             raise XlperfError("请求内容须为 JSON 对象")
