@@ -1,7 +1,8 @@
 """Build ``xlperf.xlam`` (the add-in) and ``xlperf_template.xlsm`` (the blank form with the ribbon).
 
 Inputs are text: ``macros/*.bas`` (standard modules), ``macros/*.cls`` (``ThisWorkbook`` and class
-modules) and the ribbon, rendered from ``xlperf/addin/ribbon.toml`` by :func:`xlperf.addin.ribbon.excel_xml`. VBA sources are ASCII with CRLF line endings and are stored in
+modules) and the ribbon spec ``xlperf/addin/ribbon.toml`` (rendered by :func:`xlperf.addin.ribbon.excel_xml`).
+VBA sources are ASCII with CRLF line endings and are stored in
 the project exactly as they are in ``macros/`` (module-stream form: they start with
 ``Attribute VB_Name``). Sheet document modules are generated (empty) to match the sheets' ``codeName``.
 
