@@ -44,7 +44,9 @@ EXPECTED_CALLS = {
 
 
 def _ribbon():
-    return ET.parse(MACROS / "customUI14.xml").getroot()
+    from xlperf.addin.ribbon import excel_xml
+
+    return ET.fromstring(excel_xml())
 
 
 def _vba_text(name: str) -> str:

@@ -23,6 +23,7 @@ import xlsxwriter
 from tests import xlwings_double as xd
 from tests.conftest import SEED_TXT, lo_convert, needs_libreoffice
 from tests.test_rules import CASES, form_text
+from tests.wps_snapshot import sheet_snapshot
 from xlperf import excel
 from xlperf.cli import main
 from xlperf.core.grid import Grid, a1
@@ -30,6 +31,7 @@ from xlperf.core.parse import parse_grid
 from xlperf.features.validate import check_form
 from xlperf.io.books import FastBook, FileBook, TextBook
 from xlperf.io.readers import read_text
+from xlperf.io.snapshot import Snapshot, SnapshotBook
 from xlperf.workbook import form_sheet
 
 VALUE_COL = 10  # 年度指标值 in the official layout and in the pasted seed
@@ -121,6 +123,8 @@ def grids_of(path: Path, tmp_path: Path) -> dict[str, Grid]:
             out["openpyxl"] = form_sheet(book).grid
         live = excel.LiveBook(xd.FakeBook(path))
         out["live"] = form_sheet(live).grid
+        snap = SnapshotBook(Snapshot.parse(sheet_snapshot(path, form_sheet(live).name)))
+        out["wps snapshot"] = form_sheet(snap).grid
     return out
 
 
@@ -236,6 +240,10 @@ def ways_in(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> d
             where = row[col["位置"]] or None
             ribbon.append((row[col["代码"]], where.split("!")[-1] if where else None, row[col["说明"]]))
     out["ribbon"] = sorted(ribbon)
+    from xlperf import service
+
+    wps = service.validate(sheet_snapshot(path, form_sheet(excel.LiveBook(xd.FakeBook(path))).name))
+    out["wps"] = sorted((i["code"], i["cell"], i["message"]) for i in wps["issues"])
     return out
 
 
@@ -299,7 +307,8 @@ def test_other_layouts_read_alike(example: Path, tmp_path: Path) -> None:
     path = write_grid(tmp_path / "example.xlsx", text)
     verdicts = {}
     for name, book in (("text", open_book(example)), ("fast", FastBook(path)), ("openpyxl", FileBook(path)),
-                       ("live", excel.LiveBook(xd.FakeBook(path)))):
+                       ("live", excel.LiveBook(xd.FakeBook(path))),
+                       ("wps snapshot", SnapshotBook(Snapshot.parse(sheet_snapshot(path))))):
         try:
             fs = choose(book)
             verdicts[name] = (form_json(fs.grid), report_json(fs.grid))

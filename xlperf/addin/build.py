@@ -1,7 +1,8 @@
 """Build ``xlperf.xlam`` (the add-in) and ``xlperf_template.xlsm`` (the blank form with the ribbon).
 
 Inputs are text: ``macros/*.bas`` (standard modules), ``macros/*.cls`` (``ThisWorkbook`` and class
-modules) and ``macros/customUI14.xml``. VBA sources are ASCII with CRLF line endings and are stored in
+modules) and the ribbon spec ``xlperf/addin/ribbon.toml`` (rendered by :func:`xlperf.addin.ribbon.excel_xml`).
+VBA sources are ASCII with CRLF line endings and are stored in
 the project exactly as they are in ``macros/`` (module-stream form: they start with
 ``Attribute VB_Name``). Sheet document modules are generated (empty) to match the sheets' ``codeName``.
 
@@ -96,7 +97,7 @@ def _module_kind(name: str, source: bytes, suffix: str) -> str:
 
 
 def load_macros(macros_dir: Path = MACROS_DIR) -> MacroSources:
-    """Read the VBA modules and the ribbon XML from ``macros_dir``."""
+    """Read the VBA modules from ``macros_dir``; the ribbon XML from the ribbon spec."""
     if not macros_dir.is_dir():
         raise AddinBuildError(f"找不到宏源码目录 {macros_dir}")
     modules = []
@@ -108,10 +109,9 @@ def load_macros(macros_dir: Path = MACROS_DIR) -> MacroSources:
     if not any(m.name == "ThisWorkbook" for m in modules):
         raise AddinBuildError("macros/ 中缺少 ThisWorkbook.cls")
     modules.sort(key=lambda m: (_KIND_ORDER[m.kind], m.name.upper()))
-    ribbon_path = macros_dir / RIBBON_NAME
-    if not ribbon_path.is_file():
-        raise AddinBuildError(f"找不到功能区定义 {ribbon_path}")
-    ribbon = ribbon_path.read_bytes()
+    from .ribbon import excel_xml  # the ribbon is rendered from the one spec both ribbons come from
+
+    ribbon = excel_xml()
     check_ribbon(ribbon, modules)
     return MacroSources(modules, ribbon)
 

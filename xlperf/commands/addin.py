@@ -1,4 +1,4 @@
-"""``xlperf addin build|sync-xlwings|install|uninstall``: the Excel add-in."""
+"""``xlperf addin build|sync-xlwings|install|uninstall``: the Excel add-in (``--wps``: the WPS 表格 add-in)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--addin", metavar="XLAM", help="要安装的加载项（默认：xlperf 源码目录下的 workbook_templates/xlperf.xlam）"
     )
     i.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
+    _wps_arguments(i, install=True)
     i.set_defaults(func=run_install)
 
     u = actions.add_parser(
@@ -52,7 +53,50 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="删除 XLSTART 中的 xlperf.xlam，并从 xlperf.conf 中删除安装时写入的设置（仅 Windows）。",
     )
     u.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
+    _wps_arguments(u, install=False)
     u.set_defaults(func=run_uninstall)
+
+
+def _wps_arguments(p: argparse.ArgumentParser, *, install: bool) -> None:
+    from ..service import DEFAULT_PORT
+
+    p.add_argument("--wps", action="store_true",
+                   help="WPS 表格加载项（Windows 与 Linux）：登记到 WPS 的 jsaddons/publish.xml（离线模式）"
+                   + ("，并设为登录后自动启动 xlperf 服务" if install else "；只删除安装时写入的内容"))
+    if install:
+        p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"xlperf 服务的端口（--wps；默认 {DEFAULT_PORT}）")
+        p.add_argument("--no-autostart", action="store_true", help="不设登录后自动启动 xlperf 服务（--wps）")
+
+
+def run_install_wps(args: argparse.Namespace) -> int:
+    from ..addin import wps_addin
+
+    paths = wps_addin.default_paths()
+    plan = wps_addin.plan_install(paths, port=args.port, autostart=not args.no_autostart)
+    if args.dry_run:
+        print("将会：")
+        for line in plan.describe():
+            print(f"  {line}")
+        return 0
+    for line in wps_addin.install(plan):
+        print(line)
+    print("请重新启动 WPS 表格，功能区中会出现「绩效目标」选项卡"
+          + ("（登录后服务自动启动；现在可先运行 xlperf serve）。" if plan.autostart else "（使用前请运行 xlperf serve）。"))
+    return 0
+
+
+def run_uninstall_wps(args: argparse.Namespace) -> int:
+    from ..addin import wps_addin
+
+    paths = wps_addin.default_paths()
+    if args.dry_run:
+        print("将会：")
+        for line in wps_addin.plan_uninstall(paths):
+            print(f"  {line}")
+        return 0
+    for line in wps_addin.uninstall(paths):
+        print(line)
+    return 0
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -112,6 +156,9 @@ def run_install(args: argparse.Namespace) -> int:
     from ..addin import install
     from ..errors import XlperfError
 
+    if args.wps:
+        return run_install_wps(args)
+
     addin = Path(args.addin) if args.addin else _default_addin()
     if sys.platform != "win32":
         target, conf = install.windows_placeholder_paths()
@@ -145,6 +192,9 @@ def run_install(args: argparse.Namespace) -> int:
 def run_uninstall(args: argparse.Namespace) -> int:
     from ..addin import install
     from ..errors import XlperfError
+
+    if args.wps:
+        return run_uninstall_wps(args)
 
     if sys.platform != "win32" or args.dry_run:
         if sys.platform == "win32":
