@@ -59,5 +59,8 @@ def sheet_snapshot(path: Path, sheet: str | None = None) -> dict[str, Any]:
     snap["merges"] = [str(m) for m in ws.merged_cells.ranges]
     if BOOK_SHEET in wb.sheetnames:
         snap["tables"] = {BOOK_SHEET: [list(r) for r in wb[BOOK_SHEET].iter_rows(values_only=True)]}
+    for name in ("校验结果", "校验结果（xlperf）"):  # their first row, as the page sends it
+        if name in wb.sheetnames:
+            snap.setdefault("tables", {})[name] = [list(next(wb[name].iter_rows(max_row=1, values_only=True)))]
     wb.close()
     return snap

@@ -524,6 +524,13 @@ class LiveBook:
         rows = _rows2d(self.book.sheets[name].used_range.options(ndim=2).value)
         return [r for r in rows[1:] if any(v not in (None, "") for v in r)]
 
+    def header(self, name: str) -> list[Any]:
+        from .io.books import first_row
+
+        if name not in [s.name for s in self.book.sheets]:
+            return []
+        return first_row(self.grid(name))
+
     def apply(self, name: str, edits: Sequence[Edit], merges: Sequence[MergedRange] = ()) -> None:
         self.status("正在写入…")
         sheet = self.book.sheets[name]

@@ -71,6 +71,11 @@ class Workbook(Protocol):
         """The non-empty rows of sheet ``name`` below its header row ([] when there is no such sheet)."""
         ...
 
+    def header(self, name: str) -> list[Any]:
+        """The first row of sheet ``name`` ([] when there is no such sheet): how xlperf tells its own
+        sheets from sheets the user gave the same name."""
+        ...
+
     def apply(self, name: str, edits: Sequence[Edit], merges: Sequence[Any] = ()) -> None:
         """Apply an edit list to sheet ``name`` (``sheet=None`` edits) and the sheets the edits name.
         ``merges`` are the sheet's merged blocks as read (the live adapter writes through them)."""

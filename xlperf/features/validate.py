@@ -126,9 +126,7 @@ def unmark(book: Workbook) -> FileResult:
 
 
 def _header(book: Workbook, name: str) -> list[Any]:
-    """The first row of sheet ``name`` (A1 to G1)."""
-    grid = book.grid(name)
-    return [grid.get(0, c) for c in range(7)]
+    return book.header(name)
 
 
 def _replaces(book: Workbook) -> bool:

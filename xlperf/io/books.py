@@ -33,6 +33,11 @@ class _Base:
     def styles(self, name: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Any]:
         return {}
 
+    def header(self, name: str) -> list[Any]:
+        if name not in [s.name for s in self.sheets()]:  # type: ignore[attr-defined]
+            return []
+        return first_row(self.grid(name))  # type: ignore[attr-defined]
+
     def apply(self, name: str, edits: Sequence[Edit], merges: Sequence[Any] = ()) -> None:
         if edits:
             raise UnsupportedFormatError(self.read_only_reason, path=self.label)
@@ -51,6 +56,12 @@ class _Base:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def first_row(grid: Grid) -> list[Any]:
+    """Row 1 of a grid, A to its last filled column."""
+    cols = [c for r, c in grid.values if r == 0]
+    return [grid.get(0, c) for c in range(max(cols) + 1)] if cols else []
 
 
 class TextBook(_Base):

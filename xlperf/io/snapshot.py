@@ -206,6 +206,15 @@ class SnapshotBook:
         rows = self.snapshot.tables.get(name) or []
         return [list(r) for r in rows[1:] if any(v not in (None, "") for v in r)]
 
+    def header(self, name: str) -> list[Any]:
+        """The page sends the first row of xlperf's own sheets (校验结果, the bookkeeping sheet) in ``tables``."""
+        if name == self.snapshot.sheet:
+            from .books import first_row
+
+            return first_row(self.grid(name))
+        rows = self.snapshot.tables.get(name) or []
+        return list(rows[0]) if rows else []
+
     def apply(self, name: str, edits: Sequence[Edit], merges: Sequence[Any] = ()) -> None:
         self.plan.extend((name, e) for e in edits)
 

@@ -21,6 +21,7 @@
   var MAX_CELLS = 5000000;
   var MAX_PROBE = 60000; // merge areas are asked cell by cell up to this many cells
   var BOOK_SHEET = "_xlperf_marks";
+  var REPORT_SHEETS = ["校验结果", "校验结果（xlperf）"];
   var LINES = 12;
 
   // -- addresses ------------------------------------------------------------------------------------
@@ -205,6 +206,12 @@
       var item = /** @type {Et.Worksheet} */ (ws.Item(s));
       snap.sheets.push({ name: item.Name, hidden: item.Visible !== XL.visible, active: item.Name === sheet.Name });
     }
+    REPORT_SHEETS.forEach(function (name) { // their header tells xlperf's own report from a sheet the user named so
+      var report = sheetByName(book, name);
+      if (report) {
+        snap.tables[name] = [rows2d(report.UsedRange.Value2)[0].map(function (x) { return x === undefined ? null : x; })];
+      }
+    });
     var marks = sheetByName(book, BOOK_SHEET);
     if (marks) {
       var rows = rows2d(marks.UsedRange.Value2).map(function (row) {
