@@ -78,7 +78,9 @@ from .worker import _work as _work
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.config import Config
 
-PROCESS_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+# from this many files on, forked worker processes (Linux): they start in milliseconds, use every core, and
+# a native crash reading a hostile file takes down only the worker (the file is listed as 跳过)
+PROCESS_MIN_FILES = 2
 ON_DUPLICATE = ("error", "keep-last", "keep-both")
 EXECUTORS = ("auto", "process", "thread", "serial")
 
@@ -96,9 +98,10 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
                 config: Config | None = None) -> Consolidation:
     """Read every workbook under ``paths`` and consolidate the forms. See the module docstring.
 
-    ``jobs``: parallel workers (default: CPU count). ``executor``: "auto" (forked worker processes on
-    Linux for batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process", "thread" or
-    "serial".
+    ``jobs``: parallel workers (default and cap: CPU count). ``executor``: "auto" (forked worker
+    processes on Linux for batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process",
+    "thread" or "serial". With worker processes a native crash reading one file is contained: that
+    file is listed as 跳过 and the batch goes on; in threads or serially it would end the process.
     Parsing is pure Python, so threads only overlap the parts python-calamine and zlib run without
     the GIL; processes use every core (measured: see ``benchmarks/bench_consolidate.py``).
     ``config``: the validation settings every form is checked with (``validate(form, config=config)``:
@@ -134,7 +137,7 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         # Forking a process that runs other threads (a notebook, an add-in server) is not safe: threads there.
         import threading
 
-        big = jobs > 1 and len(work) >= PROCESS_MIN_FILES
+        big = len(work) >= PROCESS_MIN_FILES
         alone = threading.active_count() == 1
         executor = "process" if big and alone and sys.platform.startswith("linux") else "thread"
     from ..core.parse import parse_grid  # noqa: F401  - imported before the workers fork

@@ -233,7 +233,7 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
 
     The pool is started (and the first chunks submitted) before this returns, so worker processes are
     forked before the caller starts any thread (a progress bar)."""
-    if jobs <= 1 or len(items) <= 1 or executor == "serial":
+    if executor == "serial" or not items or (executor != "process" and (jobs <= 1 or len(items) <= 1)):
         return _run_inline(([it] for it in items), validate, config)
     size = max(1, min(16, len(items) // (jobs * 8))) if executor == "process" else 1
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
@@ -260,15 +260,21 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
 
 def _drain(ex: Any, it: Iterator[list[WorkItem]], pending: deque[tuple[list[WorkItem], Any]],
            validate: bool, config: Config | None = None) -> Iterator[FileReport]:
+    """Results in input order. When a worker process dies (a native crash reading a hostile file
+    takes down the process that reads it, never this one), the pool is broken: the files of the chunks
+    in flight are read again one by one, each in a fresh process of its own (:func:`_isolated`), so
+    that only the file that kills its reader is listed as 跳过; the rest go on in a new pool."""
     broken = False
     try:
         while pending:
             chunk, fut = pending.popleft()
             try:
-                results = fut.result()
-            except Exception:  # a broken pool (a worker died): finish the batch in this process
+                results = fut.result() if fut is not None else None
+            except Exception:  # a broken pool (a worker died)
                 broken = True
-                results = _work(chunk, validate, config)
+                results = None
+            if results is None:
+                results = [_isolated(item, validate, config) for item in chunk]
             if not broken:
                 nxt = next(it, None)
                 if nxt is not None:
@@ -279,9 +285,64 @@ def _drain(ex: Any, it: Iterator[list[WorkItem]], pending: deque[tuple[list[Work
                         pending.append((nxt, None))
             yield from results
             if broken:
-                rest = [c for c, _ in pending] + list(it)
+                rest = [c for c, _ in pending]
                 pending.clear()
-                yield from _run_inline(rest, validate, config)
+                for proc in list((getattr(ex, "_processes", None) or {}).values()):
+                    proc.kill()  # a survivor of the broken pool may be stuck on a hostile file too
+                ex.shutdown(wait=False, cancel_futures=True)
+                for c in rest:  # in flight when the worker died: one at a time, each alone
+                    yield from (_isolated(item, validate, config) for item in c)
+                remaining = [item for c in it for item in c]
+                if remaining:  # the others in a new pool
+                    yield from _ordered_map(remaining, max(1, getattr(ex, "_max_workers", 1)), validate,
+                                            "process", config)
                 break
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+ISOLATED_TIMEOUT = 300  # seconds one file may take in its own process before it is given up
+
+
+def _child(conn: Any, item: WorkItem, validate: bool, config: Config | None) -> None:
+    try:
+        conn.send(_work([item], validate, config)[0])
+    finally:
+        conn.close()
+
+
+def _isolated(item: WorkItem, validate: bool, config: Config | None = None) -> FileReport:
+    """One file read in a fresh process: its report, or 跳过 with the reason when the process dies
+    (a native crash, the memory allocator aborting) or does not finish in :data:`ISOLATED_TIMEOUT`."""
+    import multiprocessing
+
+    path, display = item
+    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else multiprocessing.get_context()
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, item, validate, config), daemon=True)
+    try:
+        proc.start()
+    except (OSError, RuntimeError):  # no processes here: read it here, as before
+        recv.close()
+        send.close()
+        return _work([item], validate, config)[0]
+    send.close()
+    why: str | None = None
+    try:
+        if recv.poll(ISOLATED_TIMEOUT):
+            try:
+                return recv.recv()
+            except (EOFError, OSError):  # the process died before it could answer
+                proc.join(10)
+        else:
+            why = f"读取时超过 {ISOLATED_TIMEOUT} 秒未完成，已放弃"
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+    if why is None:
+        code = proc.exitcode
+        sig = f"信号 {-code}" if code is not None and code < 0 else f"退出码 {code}"
+        why = f"读取该文件的进程异常退出（{sig}）：文件可能已损坏或被改造过，其余文件照常汇总"
+    return FileReport(Path(path), display).skip(why)
