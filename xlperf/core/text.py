@@ -195,7 +195,7 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
                 s = s[len(word):]
                 break
     n = _NUMBER_RE.match(s)
-    if n:
+    if n and is_unit(s[n.end():]):
         num_text = n.group(1).replace(",", "")
         try:
             number = Decimal(num_text)
@@ -204,6 +204,36 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
         unit = s[n.end():] or None
         return op, number, unit, text
     return op, None, None, text
+
+
+# what follows a number in a value cell is its unit only when it reads like one: "人次", "元/户",
+# "个工作日", "%"; a date or a deadline ("6月底前完成", "12月31日前", "3个工作日内办结") is text
+_NOT_UNIT_WORDS = ("前", "内", "底", "后", "完成", "办结", "结束", "截止", "起", "旬", "之", "到位", "实现", "开展")
+_DATE_RE = re.compile(
+    r"^(?:(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月(?:\d{1,2}日)?|(?:19|20)\d{2}[-./]\d{1,2}(?:[-./]\d{1,2})?)"
+)
+
+
+def is_unit(rest: str) -> bool:
+    """``rest`` (what follows a leading number) reads as a unit: empty, or short, without digits and
+    without the words of a date or a deadline."""
+    if not rest:
+        return True
+    if len(rest) > 8 or any(ch.isdigit() for ch in rest) or rest in ("月", "月份", "号"):
+        return False
+    return not any(w in rest for w in _NOT_UNIT_WORDS)
+
+
+def is_date_text(value: Any) -> bool:
+    """A date or a deadline written as text: ``2026年6月底前``, ``12月31日前``, ``6月底``, ``2026-06-30``."""
+    if not isinstance(value, str):
+        return False
+    return bool(_DATE_RE.match(_WS_RE.sub("", clean(value))))
+
+
+def starts_with_number(value: Any) -> bool:
+    """Text that begins with a number (``3个工作日内办结``)."""
+    return isinstance(value, str) and bool(_NUMBER_RE.match(_WS_RE.sub("", clean(value))))
 
 
 def has_stray_chars(value: Any) -> bool:

@@ -94,7 +94,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     for t, ind in ctx.indicators():
         l1 = ctx.level1(ind)
         canon = ctx.fw.canonical_level2(l1, ind.level2)
-        if canon is None or squash(ind.level2) == canon:
+        if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         src = ctx.level_source(t, ind, "level2")
         cell = src.cells.get("level2")
@@ -222,3 +222,29 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
         raw = src.raw.get("level1")
         yield ctx.at(f"一级指标「{show(raw)}」写法不规范；应为「{canon}」", cell, t, ind,
                      fix=set_value(cell, canon, raw))
+
+
+@rule("XP209", Severity.INFO, fixable=True)
+def level2_former_name(ctx: Context) -> Iterator[Finding]:
+    """二级指标使用旧版名称（如 社会公众或服务对象满意度指标）
+
+    依据：财预〔2015〕88号 时期的正式名称；财预〔2021〕101号 起为"服务对象满意度指标"。
+
+    检查：旧版正式名称不算错误，只作提示：汇总到 2021 年起的表时按新名称归类。
+
+    修复：改为现行名称。
+    """
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        l1 = ctx.level1(ind)
+        if not ctx.fw.is_former_level2(l1, ind.level2):
+            continue
+        src = ctx.level_source(t, ind, "level2")
+        cell = src.cells.get("level2")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        canon = ctx.fw.canonical_level2(l1, ind.level2)
+        raw = src.raw.get("level2")
+        yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
+                     "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))

@@ -10,7 +10,17 @@ from decimal import Decimal
 
 from ..issues import Severity
 from ..model import Indicator, Task
-from ..text import NUMERIC_OPS, OPS, format_number, label_key, normalize_op, split_value, squash
+from ..text import (
+    NUMERIC_OPS,
+    OPS,
+    format_number,
+    is_date_text,
+    label_key,
+    normalize_op,
+    split_value,
+    squash,
+    starts_with_number,
+)
 from .common import (
     fold,
     has_stray,
@@ -107,8 +117,11 @@ def value_missing(ctx: Context) -> Iterator[Finding]:
 def value_symbol_mismatch(ctx: Context) -> Iterator[Finding]:
     """指标值与对比符号不相符
 
-    检查：=、≥、≤、>、< 要求数值目标（可带单位，如"95%""300人次"）；"定性"要求文字目标
-    （如"显著提升""好"），不能是一个数。占位符见 XP410。
+    依据：财预〔2021〕101号 附件（定量指标填数值和单位，定性指标填文字描述）。
+
+    检查：=、≥、≤、>、< 要求数值目标（可带单位，如"95%""300人次"）或日期、时限（"≤2026年6月""≤3个
+    工作日"）；"定性"要求文字目标（如"显著提升""6月底前完成""3个工作日内办结"），不能只是一个数
+    （"100%"）。以日期或数字开头的文字（时效指标最常见的写法）不算数值。占位符见 XP410。
     """
     for t, ind in _rows(ctx):
         raw = ind.raw.get("value")
@@ -116,14 +129,18 @@ def value_symbol_mismatch(ctx: Context) -> Iterator[Finding]:
             continue
         cell = ind.cells.get("value")
         if ind.op in NUMERIC_OPS and isinstance(ind.value, str):
+            if is_date_text(ind.value) or starts_with_number(ind.value):
+                continue
             yield ctx.at(
-                f"对比符号「{ind.op}」要求数值，但指标值「{show(raw)}」不是数字；"
-                "数值目标请填数字（可带单位），文字目标请把对比符号改为「定性」",
+                f"对比符号「{ind.op}」要求数值，但指标值「{show(raw)}」是文字，无法比较大小；"
+                f"文字目标请把对比符号改为「定性」（如 定性「{show(raw)}」），数值目标请写数字和单位"
+                "（如 ≥95%、≥300人次）",
                 cell, t, ind,
             )
         elif ind.op == "定性" and isinstance(ind.value, Decimal):
             yield ctx.at(
-                f"对比符号为「定性」，但指标值「{show(raw)}」是数值；数值目标应使用 =、≥、≤、>、<",
+                f"对比符号为「定性」，但指标值「{show(raw)}」是一个数值，定性指标要用文字描述；"
+                f"数值目标应选 =、≥、≤（如 ≥{show(raw)}），定性目标写文字（如「显著提升」「6月底前完成」）",
                 cell, t, ind,
             )
 
@@ -184,12 +201,19 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
             )
 
 
+# cost indicators where more is better: a saving or a reduction is rightly a lower bound
+_SAVING_WORDS = ("节约", "节省", "节支", "降低", "下降", "压减", "压缩", "减少")
+
+
 @rule("XP408", Severity.WARNING)
 def cost_lower_bound(ctx: Context) -> Iterator[Finding]:
     """成本或预算控制类指标写成下限（≥、>）
 
+    依据：财预〔2021〕101号 附件（成本指标反映成本控制，应为上限）；实践。
+
     检查：成本指标以及名称含"预算控制""成本控制"的指标是上限：应写成"≤191万元"或"预算控制率 ≤100%"；
-    写成"≥95%"读起来像预算执行率。
+    写成"≥95%"读起来像预算执行率。节约率、降低率、压减率等"越高越好"的成本指标（"成本节约率 ≥5%"）
+    本来就是下限，不报告。
     """
     for t, ind in _rows(ctx):
         name = squash(ind.name)
@@ -197,10 +221,12 @@ def cost_lower_bound(ctx: Context) -> Iterator[Finding]:
             continue
         if not (ctx.is_cost(ind) or "预算控制" in name or "成本控制" in name):
             continue
+        if any(w in name for w in _SAVING_WORDS):
+            continue
         cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
         yield ctx.at(
-            f"成本类指标「{ind.name or ''}」写成下限「{_target(ind)}」；成本指标应为上限（≤ 或 =），"
-            "如「≤拟投入金额（万元）」或「预算控制率 ≤100%」",
+            f"成本类指标「{ind.name or ''}」写成下限「{_target(ind)}」：成本指标衡量花了多少，应是上限，"
+            "写成「≥」读起来像预算执行率；应改为「≤」，如「成本控制范围 ≤191万元」或「预算控制率 ≤100%」",
             cell, t, ind,
         )
 
