@@ -248,3 +248,39 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
         raw = src.raw.get("level2")
         yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
+
+
+@rule("XP210", Severity.INFO)
+def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
+    """年度整体绩效目标没有任何数量
+
+    依据：财预〔2015〕88号、中发〔2018〕34号（绩效目标应指向明确、细化量化）。
+
+    检查：年度整体绩效目标通篇是文字、没有一个数字。应写出主要工作的规模或水平，如"保障10项重点工作，
+    办理12345热线来电 ≥30万件，接通率 ≥95%"。这是提示，需人工判断。
+    """
+    goal = ctx.form.overall_goal
+    if goal and not any(ch.isdigit() for ch in squash(goal)):
+        yield ctx.at("年度整体绩效目标只有文字、没有数量，无法据此考核；应写出主要工作的规模或水平，"
+                     "如「办理12345热线来电 ≥30万件，接通率 ≥95%，保障市政府重大活动 ≥20场」",
+                     ctx.form.cells.get("overall_goal"))
+
+
+@rule("XP211", Severity.WARNING)
+def mixed_layouts(ctx: Context) -> Iterator[Finding]:
+    """同一张表混用 2021 年以前和 2021 年起的指标布局
+
+    依据：财预〔2021〕101号（成本指标为一级指标）。
+
+    检查：有的任务把成本指标放在产出指标下（旧版），有的任务用一级"成本指标"（现行）：多半是从往年的表
+    复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
+    """
+    legacy = [(t, i) for t, i in ctx.indicators() if ctx.is_legacy_cost(i)]
+    current = {t.seq for t, i in ctx.indicators() if ctx.level1(i) == "成本指标"}
+    if not legacy or not current:
+        return
+    old = sorted({str(t.seq) for t, _ in legacy})
+    t, ind = legacy[0]
+    yield ctx.at(f"本表任务 {'、'.join(old)} 用旧版布局（产出指标/成本指标），其余任务用一级「成本指标」：同一张表"
+                 "混用两种布局，汇总时成本会被算进产出；应统一为 一级「成本指标」/ 二级「经济成本指标」"
+                 "（可用 --fix 按 XP204 修复）", ctx.level_cell(t, ind, "level2"), t, ind)

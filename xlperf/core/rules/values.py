@@ -5,6 +5,7 @@ Rows that carry only level names (no indicator name, symbol or value) are left t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -352,3 +353,266 @@ def unit_conflict(ctx: Context) -> Iterator[Finding]:
             continue
         yield ctx.at(f"指标值「{show(ind.raw.get('value'))}」的单位「{unit}」与计量单位栏「{col}」不一致",
                      ind.cells["unit"], t, ind)
+
+
+# -- what an indicator says against what it should measure -------------------------------------------
+
+_BOILERPLATE = re.compile(r"^(?:预期|年度)?(?:效益|绩效|目标|绩效目标|预期目标|效益目标|项目效益)完成(?:情况|度|率)?$")
+_COMPLIANCE_WORDS = ("准确", "合规", "执行", "达标", "合格", "规范", "到位", "完成", "及时")
+_RATIO_WORDS = ("率", "比例", "比率", "比重", "占比", "度", "百分比", "增幅", "降幅", "幅度", "增长", "下降", "覆盖面",
+                "进度", "指数")
+_COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇", "批", "批次", "条", "册", "本", "人", "人次",
+                "户", "辆", "台", "套", "家", "所", "天", "日", "小时"}
+_BENEFIT_COUNT_UNITS = {"篇", "次", "场", "场次", "期", "份", "件", "项", "批次", "册", "条"}
+_MEASURE_ENDS = ("数", "量", "率", "次", "度", "额", "值", "费", "价", "标准", "范围", "比例", "规模", "情况", "水平",
+                 "时长", "时间", "时限", "期限", "面积", "长度", "里程", "周期", "指数", "收入", "效率", "能力", "场次",
+                 "人次", "天", "成本", "资金", "金额", "支出", "投入", "容量", "重量", "体积")
+_INPUT_WORDS = ("人员规模", "在编", "在岗人数", "人员到位", "经费到位", "资金到位率", "编制人数", "工作人员数")
+_VAGUE = re.compile(r"^(?:逐步|不断|进一步|稳步|持续|有所|逐年)(?:提高|提升|改善|加强|完善|增强|优化)$")
+_REVERSE_WORDS = ("投诉", "差错", "事故", "失误", "违规", "违纪", "超期", "延误", "故障", "错误", "返工", "安全事件")
+_DURATION_WORDS = ("时长", "用时", "耗时", "等待时间", "办理时间", "响应时间")
+_TIMELY_WORDS = ("按期", "按时", "及时", "如期", "准时")
+
+
+def is_boilerplate_name(name: str | None) -> bool:
+    """A generic "效益完成情况" name that fits any task (万能指标)."""
+    return bool(name) and bool(_BOILERPLATE.match(squash(name)))
+
+
+def _pct(ind: Indicator) -> bool:
+    return squash(ind.unit) in ("%", "％")
+
+
+def _l2(ctx: Context, ind: Indicator) -> str | None:
+    return ctx.fw.canonical_level2(ctx.level1(ind), ind.level2)
+
+
+@rule("XP415", Severity.WARNING)
+def cost_as_rate(ctx: Context) -> Iterator[Finding]:
+    """成本指标写成了合规率、准确率
+
+    依据：财预〔2021〕101号 附件（成本指标反映预期提供的产品或服务所需成本，以金额或单位成本表示）。
+
+    检查：成本指标是"支出标准执行准确率 =100%"这样的合规比率，而不是金额或单位成本。应写
+    "慰问标准 ≤500元/个""成本控制范围 ≤34万元"。预算控制率、节约率见 XP408。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if ctx.is_cost(ind) and _pct(ind) and any(w in name for w in _COMPLIANCE_WORDS):
+            yield ctx.at(f"成本指标「{ind.name}」是合规比率（{_target(ind)}），说明不了花多少钱；成本指标应写金额或"
+                         f"单位成本，如「成本控制范围 ≤{format_number(t.amount) if t.amount is not None else 'X'}万元」"
+                         "「慰问标准 ≤500元/个」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP416", Severity.WARNING)
+def boilerplate_indicator(ctx: Context) -> Iterator[Finding]:
+    """万能指标："预期效益完成情况 = 100%"，或整个任务都是"= 100%"的比率
+
+    依据：财预〔2021〕101号（指标应与任务直接相关、可衡量）；实践（审核常见退回理由"万能指标"）。
+
+    检查：名称是"预期效益完成情况""绩效目标完成率"这类放进任何任务都成立的说法；或任务的每条指标都是
+    "= 100%"（≥ 2 条）。应写这项任务特有的效果，如"基层单位慰问覆盖率 ≥95%""公报按期印发率 ≥98%"。
+    """
+    for t in ctx.form.tasks:
+        inds = [i for i in t.indicators if _filled(i)]
+        all_rates = len(inds) >= 2 and all(_pct(i) and i.value == 100 and i.op in ("=", "≥") for i in inds)
+        rows = [i for i in inds if is_boilerplate_name(i.name)]
+        also = "；本任务的每条指标都是 =100%，都需要换成本任务特有的指标" if all_rates else ""
+        for ind in rows:
+            yield ctx.at(f"「{ind.name}」是万能指标，放进任何任务都成立，衡量不了效果{also}；应写本任务特有的效益，"
+                         "如「基层单位慰问覆盖率 ≥95%」「公报按期印发率 ≥98%」", ind.cells.get("name"), t, ind)
+        if all_rates and not rows:
+            yield ctx.at(f"{t.label}的 {len(inds)} 条指标都是「=100%」的比率，是万能指标，衡量不了这项任务做了什么；"
+                         "应写数量、金额和本任务特有的效果，如「印制公报 ≥12期」「成本控制范围 ≤34万元」",
+                         t.cells.get("name"), t)
+
+
+@rule("XP417", Severity.INFO)
+def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
+    """时效指标写成了完成率
+
+    依据：财预〔2021〕101号 附件（时效指标反映完成的及时程度：完成时限、按期完成率）。
+
+    检查：时效指标下的"项目计划完成率 =100%"说明完成了多少，不说明何时完成。应写时限或按期率，
+    如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if _l2(ctx, ind) == "时效指标" and "完成率" in name and not any(w in name for w in _TIMELY_WORDS):
+            yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
+                         "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP418", Severity.INFO)
+def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
+    """指标名称与计量单位相互矛盾
+
+    依据：实践（名称说明衡量什么，单位必须与之一致）。
+
+    检查："补助资金到位及时 =100%"（单位是 %，名称却不是比率，应为"……及时率"）；"验收合格率 ≥5个"
+    （名称是比率，单位却是个数）；"项目数量 =1辆"（名称说项目，单位是辆，应为"购置车辆数量"）。
+    万能指标见 XP416。
+    """
+    for t, ind in _rows(ctx):
+        name, unit = squash(ind.name), squash(ind.unit)
+        if not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name):
+            continue
+        if _pct(ind) and not any(w in name for w in _RATIO_WORDS):
+            msg = f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为「{ind.name}率」这样的比率名称"
+        elif name.endswith("率") and unit in _COUNT_UNITS:
+            msg = f"「{ind.name}」是比率，目标却是「{_target(ind)}」；比率应以 % 表示（如 ≥95%），数量请另设数量指标"
+        elif "项目数" in name and unit and unit not in ("个", "项"):
+            msg = (f"「{ind.name}」说的是项目，单位却是「{ind.unit}」；名称应写清数的是什么，"
+                   f"如「购置车辆数量 ={format_number(ind.value)}{ind.unit}」")
+        else:
+            continue
+        yield ctx.at(msg, ind.cells.get("name"), t, ind)
+
+
+@rule("XP419", Severity.INFO)
+def name_without_measure(ctx: Context) -> Iterator[Finding]:
+    """产出指标名称只写了动作，没有写衡量什么
+
+    依据：实践（三级指标名称 = 对象 + 衡量方式，如"组织追索次数"）。
+
+    检查：定量的产出指标名称没有"数量、次数、人次、时长、率"等衡量词，如"组织追索 ≥3次"应为
+    "组织追索次数 ≥3次"。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if (not name or ctx.level1(ind) != "产出指标" or ctx.is_legacy_cost(ind) or not isinstance(ind.value, Decimal)
+                or _pct(ind) or not ind.unit):
+            continue
+        if not name.endswith(_MEASURE_ENDS) and not any(w in name for w in ("数量", "次数", "人数", "时长", "时限")):
+            yield ctx.at(f"指标名称「{ind.name}」只写了动作，没有写衡量什么；应加上衡量词，"
+                         f"如「{ind.name}次数 {_target(ind)}」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP420", Severity.WARNING)
+def input_as_output(ctx: Context) -> Iterator[Finding]:
+    """把投入（人员、经费）当作产出
+
+    依据：财预〔2021〕101号 附件（投入的人力、财力、物力不作为产出指标）；中发〔2018〕34号。
+
+    检查：产出指标是"人员规模 ≥74人""保障在编在岗人数""经费到位率"这类投入。产出应是用这些投入做成的事，
+    如"热线来电接听量 ≥30万件""受理工单办结量 ≥5万件"。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if ctx.level1(ind) == "产出指标" and any(w in name for w in _INPUT_WORDS):
+            yield ctx.at(f"「{ind.name}」是投入（人员、经费），不是产出；产出应是用它们做成的事，"
+                         "如「热线来电接听量 ≥30万件」「受理工单办结量 ≥5万件」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP421", Severity.WARNING)
+def output_as_benefit(ctx: Context) -> Iterator[Finding]:
+    """效益指标写成了产出数量（篇、次、场）
+
+    依据：财预〔2021〕101号 附件（效益指标反映产出带来的影响，数量属于产出指标）。
+
+    检查：效益指标的单位是篇、次、场、期、份、件等产出数量，如"数据分析研判 ≥10篇"。数量应放在
+    产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。
+    """
+    for t, ind in _rows(ctx):
+        if ctx.level1(ind) == "效益指标" and isinstance(ind.value, Decimal) and squash(ind.unit) in _BENEFIT_COUNT_UNITS:
+            yield ctx.at(f"效益指标「{ind.name or ''}」的目标「{_target(ind)}」是产出数量，不是效益；应移到 产出指标/数量指标，"
+                         "效益写它带来的影响，如「研判报告被采纳率 ≥80%」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP422", Severity.INFO)
+def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
+    """效益指标写成了完成率
+
+    依据：财预〔2021〕101号 附件（效益指标反映产出带来的影响）。
+
+    检查：效益指标是"公务保障完成率 ≥98%"这样的完成率：完成多少是产出，效益应说明完成后带来了什么，
+    如"在京公务活动零差错""来访问题化解率 ≥90%"。万能指标见 XP416。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if ctx.level1(ind) == "效益指标" and "完成率" in name and not is_boilerplate_name(name):
+            yield ctx.at(f"效益指标「{ind.name}」是完成率，完成多少属于产出；效益应写完成后带来的影响，"
+                         "如「来访问题化解率 ≥90%」「公务活动差错次数 ≤0次」", ind.cells.get("name"), t, ind)
+
+
+_CONTENT_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
+
+
+@rule("XP423", Severity.WARNING)
+def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
+    """数量目标远低于实施内容说的规模
+
+    依据：财预〔2021〕101号（绩效目标与预算相匹配，目标值应与资金规模相当）；实践。
+
+    检查：数量指标的目标（"补贴农户数量 ≥50万户"）不到主要实施内容中同一单位的数量（"全市农户数约
+    83.20万户"）的 80%：预算按 83.2万户 测算，目标就应接近这个规模。
+    """
+    for t, ind in _rows(ctx):
+        unit = squash(ind.unit)
+        if (_l2(ctx, ind) != "数量指标" or not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=")
+                or not unit or unit == "%" or not t.content):
+            continue
+        found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), squash(t.content))]
+        if not found:
+            continue
+        scope = max(found)
+        if ind.value < scope * Decimal("0.8"):
+            share = format_number((ind.value / scope * 100).quantize(Decimal("0.1")))
+            yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」只有实施内容所说 {format_number(scope)}{unit} 的 "
+                         f"{share}%，预算是按 {format_number(scope)}{unit} 测算的；目标应与资金规模相当，"
+                         f"如「{ind.name} ≥{format_number(scope)}{unit}」", ind.cells.get("value"), t, ind)
+
+
+@rule("XP424", Severity.INFO)
+def cost_could_be_unit_standard(ctx: Context) -> Iterator[Finding]:
+    """实施内容有单位标准（X元/户），成本指标却只写总额
+
+    依据：财预〔2021〕101号 附件（成本指标可用单位成本、补助标准表示）。
+
+    检查：主要实施内容写了单位标准（"保费补贴1.03元/户"），成本指标却只有总额（"≤86万元"）。单位标准是
+    最自然的成本指标，如"保费补贴标准 =1.03元/户"。
+    """
+    for t in ctx.form.tasks:
+        m = re.search(_CONTENT_NUMBER + r"(元/[\u4e00-\u9fff]{1,3})", squash(t.content))
+        costs = [i for i in t.indicators if ctx.is_cost(i)]
+        if not m or not costs or any("/" in squash(i.unit) for i in costs):
+            continue
+        ind = costs[0]
+        yield ctx.at(f"实施内容写了单位标准 {m.group(1)}{m.group(2)}，成本指标却只有总额「{_target(ind)}」；"
+                     f"可增设单位成本指标，如「补贴标准 ={m.group(1)}{m.group(2)}」", ind.cells.get("name"), t, ind)
+
+
+@rule("XP425", Severity.INFO)
+def qualitative_vague(ctx: Context) -> Iterator[Finding]:
+    """定性目标只写了"逐步提高""不断提升"，无法判断是否达到
+
+    依据：财预〔2015〕88号（难以量化的可用定性的分级分档形式表述，须可衡量）。
+
+    检查：文字目标是"逐步提高""进一步加强"这类没有等级的说法，年底无法判断达到与否。应写可判断的等级或
+    事件，如"好""达到预期""全年无重大服务差错"，或改为量化指标（"接待服务及时率 ≥99%"）。
+    """
+    for t, ind in _rows(ctx):
+        if isinstance(ind.value, str) and _VAGUE.match(squash(ind.value)):
+            yield ctx.at(f"「{ind.name or ''}」的目标「{ind.value}」没有等级，年底无法判断是否达到；应写可判断的等级或事件，"
+                         "如定性「好」「全年无重大服务差错」，或改为量化指标", ind.cells.get("value"), t, ind)
+
+
+@rule("XP426", Severity.WARNING)
+def reverse_indicator_lower_bound(ctx: Context) -> Iterator[Finding]:
+    """反向指标（时长、投诉、差错）写成了下限 ≥
+
+    依据：实践（反向指标越小越好，应为 ≤ 或 <）。
+
+    检查：处理时长、投诉次数、差错次数、事故数等越少越好，写成"≥"等于要求至少出多少差错。应写
+    "话务平均处理时长 ≤300秒""有效投诉次数 ≤0次"。
+    """
+    for t, ind in _rows(ctx):
+        name = squash(ind.name)
+        if ind.op not in ("≥", ">") or not isinstance(ind.value, Decimal) or _pct(ind):
+            continue
+        reverse = any(w in name for w in _DURATION_WORDS) or (
+            any(w in name for w in _REVERSE_WORDS) and not name.endswith("率"))
+        if reverse:
+            cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
+            yield ctx.at(f"「{ind.name}」越少越好，写成「{_target(ind)}」等于要求至少这么多；应为「≤」，"
+                         f"如「{ind.name} ≤{format_number(ind.value)}{ind.unit or ''}」", cell, t, ind)
