@@ -80,6 +80,10 @@ def test_builtin_library_is_complete_and_canonical(lib):
 
 
 def test_every_set_passes_the_framework_rules(lib, seed_form):
+    """Every built-in set, as a task of the seed, passes every indicator rule: no entry repeats a pattern
+    the seed's review flagged (an input as output, a completion rate as 效益 or 时效, compliance boilerplate).
+    Left out: the budget (XP1xx) and the seed's header (XP210), and XP410, the N/X placeholders the clerk
+    fills in."""
     validation = pytest.importorskip("xlperf.validation")
     for s in lib:
         form = seed_form.model_copy(deep=True)
@@ -87,14 +91,15 @@ def test_every_set_passes_the_framework_rules(lib, seed_form):
         task.indicators = [
             Indicator(level1=i.level1, level2=i.level2, name=i.name, core=i.core, op=i.op,
                       value=i.value if not isinstance(i.value, str) or i.op == "定性" else Decimal(50),
-                      unit=i.unit, sheet=form.sheet, row=12 + k)
+                      unit=i.unit, sheet=form.sheet, row=12 + k,
+                      raw={"name": i.name, "op": i.op, "value": i.value if i.op == "定性" else "50"})
             for k, i in enumerate(s.indicators)
         ]
         form.tasks = [task]
         report = validation.validate(form)
-        bad = [(x.code, x.message) for x in report.issues if x.code.startswith("XP2")]
+        bad = [(x.code, x.indicator, x.message) for x in report.issues
+               if not x.code.startswith("XP1") and x.code not in ("XP210", "XP410")]
         assert bad == [], (s.name, bad)
-        assert [x.code for x in report.issues if x.code.startswith("XP30")] == [], s.name
 
 
 SET_TOML = """

@@ -69,3 +69,16 @@ def test_severity_follows_certainty(report: Report) -> None:
     """Errors only where the form is certainly wrong: the expert's three errors and nothing else."""
     errors = sorted((i.code, _line(i)) for i in report.errors)
     assert errors == [("XP303", 38), ("XP303", 52), ("XP401", 43)]
+
+
+def test_severity_is_the_experts(report: Report) -> None:
+    """Each caught problem carries the severity the expert gave it (warn → warning)."""
+    words = {"warn": "warning", "info": "info", "error": "error"}
+    wrong = []
+    for seed, row in zip(SEED_ROWS, MAP_ROWS, strict=True):
+        if not re.fullmatch(r"XP\d{3}", row["rule"]):
+            continue
+        hit = next(i for i in report.issues if _catches(i, row))
+        if hit.severity.value != words[seed["severity"]]:
+            wrong.append((row["seed_code"], row["rule"], seed["severity"], hit.severity.value))
+    assert wrong == []

@@ -208,7 +208,7 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
 
 # what follows a number in a value cell is its unit only when it reads like one: "人次", "元/户",
 # "个工作日", "%"; a date or a deadline ("6月底前完成", "12月31日前", "3个工作日内办结") is text
-_NOT_UNIT_WORDS = ("前", "内", "底", "后", "完成", "办结", "结束", "截止", "起", "旬", "之", "到位", "实现", "开展")
+_NOT_UNIT_WORDS = ("前", "内", "底", "后", "完成", "办结", "结束", "截止", "旬", "之", "到位", "实现", "开展")
 _DATE_RE = re.compile(
     r"^(?:(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月(?:\d{1,2}日)?|(?:19|20)\d{2}[-./]\d{1,2}(?:[-./]\d{1,2})?)"
 )

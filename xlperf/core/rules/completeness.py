@@ -161,9 +161,11 @@ _ORG_SUFFIX = ("中心", "办公室", "委员会", "管理处", "管理局", "�
                "学校", "纪念馆", "博物馆", "图书馆")
 _SUBSIDY_WORDS = ("补助", "补贴", "资助", "奖补", "奖励")
 _COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇", "批", "批次", "条", "册", "本"}
-# words that say how an indicator is measured, not what: removed before comparing two names (XP312)
-_GENERIC_WORDS = ("执行", "准确", "合规", "规范", "达标", "合格", "完成", "及时", "情况", "程度", "次数", "数量",
-                  "开展", "专项", "工作", "率", "数")
+# comparing two names (XP312): words of the same aspect are one token (准确/合规/规范… = correctness,
+# 及时/按期 = timeliness); words that only say "how many" or "of the work" are dropped
+_ASPECTS = ((re.compile(r"(?:执行|准确|合规|规范|达标|合格)+"), "Q"), (re.compile(r"(?:及时|按时|按期|如期)+"), "T"),
+            (re.compile(r"完成"), "C"))
+_DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|次数|数量|情况|程度|率|数")
 
 
 def _has_quantity(ctx: Context, t: Task) -> bool:
@@ -210,9 +212,9 @@ def content_not_measured(ctx: Context) -> Iterator[Finding]:
 
 
 def _stem(name: str) -> str:
-    s = re.sub(r"[（()）\[\]【】\d年]", "", squash(name))
-    for w in _GENERIC_WORDS:
-        s = s.replace(w, "")
+    s = _DROP.sub("", squash(name))
+    for pattern, token in _ASPECTS:
+        s = pattern.sub(token, s)
     return s
 
 
@@ -223,7 +225,7 @@ def task_near_duplicate_names(ctx: Context) -> Iterator[Finding]:
     依据：实践（重复指标不增加信息，评价时还要重复打分）。
 
     检查：去掉"执行、准确、合规、完成、及时、率、次数"等衡量方式的词后名称相同，如"支出标准执行准确率"与
-    "支出标准合规率"、"开展专项工作(检查)次数"与"开展检查次数"。完全相同的名称见 XP308。
+    "支出标准合规率"、"开展专项工作(检查)次数"与"开展检查次数"；"及时率"与"达标率"衡量的是不同方面，不算重复。完全相同的名称见 XP308。
     """
     for t in ctx.form.tasks:
         first: dict[str, Indicator] = {}

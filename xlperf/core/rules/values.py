@@ -26,6 +26,7 @@ from .common import (
     fold,
     has_stray,
     inline_variant,
+    is_name_placeholder,
     is_value_placeholder,
     op_variant,
     show,
@@ -366,7 +367,9 @@ _COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇"
 _BENEFIT_COUNT_UNITS = {"篇", "次", "场", "场次", "期", "份", "件", "项", "批次", "册", "条"}
 _MEASURE_ENDS = ("数", "量", "率", "次", "度", "额", "值", "费", "价", "标准", "范围", "比例", "规模", "情况", "水平",
                  "时长", "时间", "时限", "期限", "面积", "长度", "里程", "周期", "指数", "收入", "效率", "能力", "场次",
-                 "人次", "天", "成本", "资金", "金额", "支出", "投入", "容量", "重量", "体积")
+                 "人次", "天", "成本", "资金", "金额", "支出", "投入", "容量", "重量", "体积", "时效")
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_RATE_STEMS = ("及时", "到位", "合格", "准确", "完成", "达标", "覆盖", "知晓", "合规", "落实", "办结", "按时", "按期")
 _INPUT_WORDS = ("人员规模", "在编", "在岗人数", "人员到位", "经费到位", "资金到位率", "编制人数", "工作人员数")
 _VAGUE = re.compile(r"^(?:逐步|不断|进一步|稳步|持续|有所|逐年)(?:提高|提升|改善|加强|完善|增强|优化)$")
 _REVERSE_WORDS = ("投诉", "差错", "事故", "失误", "违规", "违纪", "超期", "延误", "故障", "错误", "返工", "安全事件")
@@ -433,12 +436,13 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
 
     依据：财预〔2021〕101号 附件（时效指标反映完成的及时程度：完成时限、按期完成率）。
 
-    检查：时效指标下的"项目计划完成率 =100%"说明完成了多少，不说明何时完成。应写时限或按期率，
+    检查：时效指标下的"项目计划完成率 =100%""会议按计划召开率"说明完成了多少，不说明何时完成。应写时限或按期率，
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
     for t, ind in _rows(ctx):
         name = squash(ind.name)
-        if _l2(ctx, ind) == "时效指标" and "完成率" in name and not any(w in name for w in _TIMELY_WORDS):
+        if (_l2(ctx, ind) == "时效指标" and ("完成率" in name or "按计划" in name)
+                and not any(w in name for w in _TIMELY_WORDS)):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
 
@@ -455,10 +459,13 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
     """
     for t, ind in _rows(ctx):
         name, unit = squash(ind.name), squash(ind.unit)
-        if not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name):
+        if (not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name)
+                or is_name_placeholder(name)):
             continue
         if _pct(ind) and not any(w in name for w in _RATIO_WORDS):
-            msg = f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为「{ind.name}率」这样的比率名称"
+            like = f"「{ind.name}率」" if name.endswith(_RATE_STEMS) else "「……覆盖率」「……达标率」"
+            msg = (f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为比率名称，如{like}，"
+                   "或按数量写目标（如「≥100人次」）")
         elif name.endswith("率") and unit in _COUNT_UNITS:
             msg = f"「{ind.name}」是比率，目标却是「{_target(ind)}」；比率应以 % 表示（如 ≥95%），数量请另设数量指标"
         elif "项目数" in name and unit and unit not in ("个", "项"):
@@ -479,13 +486,15 @@ def name_without_measure(ctx: Context) -> Iterator[Finding]:
     "组织追索次数 ≥3次"。
     """
     for t, ind in _rows(ctx):
-        name = squash(ind.name)
+        name = _BRACKETED.sub("", squash(ind.name))
         if (not name or ctx.level1(ind) != "产出指标" or ctx.is_legacy_cost(ind) or not isinstance(ind.value, Decimal)
-                or _pct(ind) or not ind.unit):
+                or _pct(ind) or not ind.unit or is_name_placeholder(name)):
             continue
         if not name.endswith(_MEASURE_ENDS) and not any(w in name for w in ("数量", "次数", "人数", "时长", "时限")):
+            unit = squash(ind.unit)
+            word = "次数" if "次" in unit else ("人数" if unit.startswith("人") else "数量")
             yield ctx.at(f"指标名称「{ind.name}」只写了动作，没有写衡量什么；应加上衡量词，"
-                         f"如「{ind.name}次数 {_target(ind)}」", ind.cells.get("name"), t, ind)
+                         f"如「{ind.name}{word} {_target(ind)}」", ind.cells.get("name"), t, ind)
 
 
 @rule("XP420", Severity.WARNING)
@@ -511,10 +520,12 @@ def output_as_benefit(ctx: Context) -> Iterator[Finding]:
     依据：财预〔2021〕101号 附件（效益指标反映产出带来的影响，数量属于产出指标）。
 
     检查：效益指标的单位是篇、次、场、期、份、件等产出数量，如"数据分析研判 ≥10篇"。数量应放在
-    产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。
+    产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。上限
+    （"有效投诉次数 ≤0次"）是效果，不报告。
     """
     for t, ind in _rows(ctx):
-        if ctx.level1(ind) == "效益指标" and isinstance(ind.value, Decimal) and squash(ind.unit) in _BENEFIT_COUNT_UNITS:
+        if (ctx.level1(ind) == "效益指标" and isinstance(ind.value, Decimal) and ind.op in ("≥", ">", "=")
+                and squash(ind.unit) in _BENEFIT_COUNT_UNITS):
             yield ctx.at(f"效益指标「{ind.name or ''}」的目标「{_target(ind)}」是产出数量，不是效益；应移到 产出指标/数量指标，"
                          "效益写它带来的影响，如「研判报告被采纳率 ≥80%」", ind.cells.get("name"), t, ind)
 
