@@ -162,3 +162,19 @@ def test_real_world_examples_validate_or_are_refused() -> None:
         assert report.path == str(path)
         assert all(i.code.startswith("XP") and i.message for i in report.issues)
     assert 1 <= validated < len(examples)
+
+
+def test_every_message_says_what_to_write_instead() -> None:
+    """Every message of every firing case says what is wrong and what to write instead, with an example:
+    an 应 (请, 可, 一般设为, 现行名称为) followed by a quoted form (「…」) or an example (如 …)."""
+    import re
+
+    vague = []
+    for code, kind, case in CASES:
+        if kind != "fail":
+            continue
+        _grid, report = run(code, case)
+        for i in report.issues:
+            if not re.search(r"(应|请|可|一般设为|现行名称为).*(「|如)", i.message):
+                vague.append((code, i.message))
+    assert vague == []

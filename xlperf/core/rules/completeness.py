@@ -41,7 +41,8 @@ def task_without_indicators(ctx: Context) -> Iterator[Finding]:
     for t in ctx.form.tasks:
         if not t.indicators:
             cell = ctx.table_cell(t.row, "indicator") or t.cells.get("name")
-            yield ctx.at(f"{_title(t)}没有填写任何绩效指标", cell, t)
+            yield ctx.at(f"{_title(t)}没有填写任何绩效指标，无法考核；应至少填产出、效益、成本、满意度指标，"
+                         "如「补贴农户数量 ≥83万户」「成本控制范围 ≤86万元」", cell, t)
 
 
 @rule("XP302", Severity.ERROR)
@@ -51,7 +52,8 @@ def task_without_output(ctx: Context) -> Iterator[Finding]:
     检查：绩效目标由产出和效益构成（财预〔2015〕88号、财预〔2021〕101号），每项任务至少一条产出指标
     （数量、质量或时效）。旧版"产出指标/成本指标"按成本计，不算产出。
     """
-    yield from _missing(ctx, "产出指标", "应至少有一条数量、质量或时效指标")
+    yield from _missing(ctx, "产出指标", "绩效目标由产出和效益构成，没有产出就说不清做了什么；"
+                        "应至少有一条数量、质量或时效指标，如「开展检查次数 ≥12次」")
 
 
 @rule("XP303", Severity.ERROR)
@@ -60,7 +62,8 @@ def task_without_benefit(ctx: Context) -> Iterator[Finding]:
 
     检查：每项任务至少一条效益指标（经济效益、社会效益、生态效益或可持续影响指标）。
     """
-    yield from _missing(ctx, "效益指标", "应至少有一条经济、社会、生态效益或可持续影响指标")
+    yield from _missing(ctx, "效益指标", "绩效目标由产出和效益构成，没有效益就说不清钱花得值不值；"
+                        "应至少有一条经济、社会、生态效益或可持续影响指标，如「风险问题化解率 ≥90%」")
 
 
 @rule("XP304", Severity.WARNING)
@@ -70,7 +73,8 @@ def task_without_cost(ctx: Context) -> Iterator[Finding]:
     检查：2021 年起每项任务应有成本指标（一级"成本指标"）；旧版"产出指标/成本指标"也算作成本指标
     （其布局问题见 XP204）。
     """
-    yield from _missing(ctx, "成本指标", "应至少有一条成本指标（如 经济成本指标「成本控制范围 ≤X万元」）")
+    yield from _missing(ctx, "成本指标", "2021 年起每项任务都要说明成本；"
+                        "应至少有一条成本指标，如 经济成本指标「成本控制范围 ≤15万元」")
 
 
 @rule("XP305", Severity.WARNING)
@@ -80,7 +84,8 @@ def task_without_satisfaction(ctx: Context) -> Iterator[Finding]:
     检查：有服务对象的任务应设服务对象满意度指标。内部保障类任务有时可以不设，所以是警告；
     可在配置中把 XP305 的级别调为 info。
     """
-    yield from _missing(ctx, "满意度指标", "有服务对象的任务应设服务对象满意度指标")
+    yield from _missing(ctx, "满意度指标", "有服务对象的任务要反映服务对象的评价；"
+                        "应设服务对象满意度指标，如「服务对象满意度 ≥90%」（内部保障任务可在配置中把 XP305 调为 info）")
 
 
 @rule("XP306", Severity.WARNING)
@@ -94,7 +99,8 @@ def task_few_indicators(ctx: Context) -> Iterator[Finding]:
     for t in ctx.form.tasks:
         n = len(t.indicators)
         if 0 < n < need:
-            yield ctx.at(f"{_title(t)}只有 {n} 条指标，少于要求的 {need} 条", t.cells.get("name"), t)
+            yield ctx.at(f"{_title(t)}只有 {n} 条指标，少于要求的 {need} 条，不足以反映任务的产出和效益；"
+                         "应补充指标，如数量「服务人次 ≥300人次」、时效「按期完成率 ≥95%」", t.cells.get("name"), t)
 
 
 @rule("XP307", Severity.INFO)
@@ -110,10 +116,12 @@ def task_core_marks(ctx: Context) -> Iterator[Finding]:
         n = len(t.indicators)
         core = sum(1 for i in t.indicators if i.core is True)
         if n and core == 0:
-            yield ctx.at(f"{_title(t)}没有标记核心指标；应从中选出少数关键指标，是否核心指标填「是」",
+            yield ctx.at(f"{_title(t)}没有标记核心指标，评价时不知道看哪条；应选出一两条最能反映任务的指标，"
+                         "是否核心指标填「是」，如数量指标「补贴农户数量」",
                          t.cells.get("name"), t)
         elif n >= 2 and core == n:
-            yield ctx.at(f"{_title(t)}的 {n} 条指标全部标为核心指标；核心指标应为少数关键指标",
+            yield ctx.at(f"{_title(t)}的 {n} 条指标全部标为核心指标，等于没有重点；应只保留一两条关键指标为「是」，"
+                         "如数量或效益指标，其余填「否」",
                          t.cells.get("name"), t)
 
 
@@ -132,7 +140,8 @@ def task_duplicate_names(ctx: Context) -> Iterator[Finding]:
                 continue
             if key in first:
                 where = f"（另见 {first[key]}）" if first[key] else ""
-                yield ctx.at(f"指标名称「{ind.name}」在本任务中重复出现{where}", ind.cells.get("name"), t, ind)
+                yield ctx.at(f"指标名称「{ind.name}」在本任务中重复出现{where}，多半是复制后忘了修改；应删去一条，"
+                            "或改成衡量另一方面的指标，如时效「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
             else:
                 first[key] = ind.cells.get("name")
 
@@ -145,11 +154,12 @@ def task_incomplete(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.form.tasks:
         if not t.name:
-            yield ctx.at("年度工作任务名称为空；应填写任务名称", t.cells.get("name") or ctx.table_cell(t.row, "name"), t)
+            yield ctx.at("年度工作任务名称为空，指标不知道属于哪项工作；应填写任务名称，如「公务用车购置」",
+                         t.cells.get("name") or ctx.table_cell(t.row, "name"), t)
         if "amount" in ctx.columns and t.amount is None:
             raw = t.raw.get("amount")
             if raw is None or (isinstance(raw, str) and not raw.strip()):
-                yield ctx.at(f"{_title(t)}的拟投入金额为空；应填写金额（万元）", t.cells.get("amount"), t)
+                yield ctx.at(f"{_title(t)}的拟投入金额为空，无法与项目支出核对；应填写金额（万元），如「25」", t.cells.get("amount"), t)
 
 
 # -- judgement-type hints (info) and the shapes of a task a reviewer sends back ---------------------
@@ -282,7 +292,8 @@ def satisfaction_before_output(ctx: Context) -> Iterator[Finding]:
         if out and sat and sat[0] < out[-1]:
             ind = t.indicators[sat[0]]
             yield ctx.at(f"满意度指标「{ind.name or ''}」排在产出指标之前；应按 成本 → 产出 → 效益 → 满意度 的顺序"
-                         "排列（满意度放在最后）", ind.cells.get("level1") or ind.cells.get("name"), t, ind)
+                         f"排列（满意度放在最后），如把「{ind.name or ''}」这一行移到本任务最后一行",
+                         ind.cells.get("level1") or ind.cells.get("name"), t, ind)
 
 
 @rule("XP315", Severity.INFO)

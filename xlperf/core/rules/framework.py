@@ -38,12 +38,12 @@ def level1_invalid(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         raw = src.raw.get("level1")
         if ind.level1 is None:
-            msg = f"一级指标为空；应为 {_l1_list(ctx)} 之一"
+            msg = f"一级指标为空，指标无法归类；应为 {_l1_list(ctx)} 之一，如「产出指标」"
         elif squash(ind.level1) in _OLD_LEVEL1 or squash(ind.level1) + "指标" in _OLD_LEVEL1:
             msg = (f"一级指标「{show(raw)}」属于旧的投入-过程-产出-效果体系；2021 年起应为 {_l1_list(ctx)} 之一"
-                   "（投入、过程类内容不作为绩效目标）")
+                   "（投入、过程类内容不作为绩效目标），如「资金到位率」改为产出指标「补助资金按时拨付率」")
         else:
-            msg = f"一级指标「{show(raw)}」不是规定的一级指标；应为 {_l1_list(ctx)} 之一"
+            msg = f"一级指标「{show(raw)}」不是规定的一级指标，汇总时无法归类；应为 {_l1_list(ctx)} 之一，如「效益指标」"
         yield ctx.at(msg, cell, t, ind)
 
 
@@ -69,14 +69,15 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         allowed = "、".join(ctx.fw.level2_names(l1))
         if ind.level2 is None:
-            msg = f"二级指标为空；「{l1}」下应为 {allowed} 之一"
+            msg = f"二级指标为空，指标无法归类；「{l1}」下应为 {allowed} 之一，如「{ctx.fw.level2_names(l1)[0]}」"
         else:
             other = ctx.fw.level1_of_level2(ind.level2)
             raw = show(src.raw.get("level2"))
             if other and other != l1:
-                msg = f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；「{l1}」下应为 {allowed} 之一"
+                msg = (f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；应把一级改为「{other}」，"
+                       f"或把二级改为 {allowed} 之一")
             else:
-                msg = f"二级指标「{raw}」不是「{l1}」下允许的二级指标；应为 {allowed} 之一"
+                msg = f"二级指标「{raw}」不是「{l1}」下允许的二级指标，汇总时无法归类；应为 {allowed} 之一，如「{ctx.fw.level2_names(l1)[0]}」"
         yield ctx.at(msg, cell, t, ind)
 
 
@@ -103,9 +104,9 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         raw = src.raw.get("level2")
         if squash(ind.level2) == l1:
-            msg = f"二级指标「{show(raw)}」与一级指标重复；应为「{canon}」"
+            msg = f"二级指标「{show(raw)}」与一级指标重复，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         else:
-            msg = f"二级指标「{show(raw)}」写法不规范；应为「{canon}」"
+            msg = f"二级指标「{show(raw)}」写法不规范，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         yield ctx.at(msg, cell, t, ind, fix=set_value(cell, canon, raw))
 
 
@@ -131,7 +132,7 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
         seen.add(c2)
         shared = ctx.shares_level(t, ind, "level1") or ctx.shares_level(t, ind, "level2")
         msg = (f"「{ind.level1}/{ind.level2}」是 2021 年以前的写法；成本指标现为一级指标，"
-               f"应为 一级「{to1}」/ 二级「{to2}」")
+               f"汇总时会被算进产出；应为 一级「{to1}」/ 二级「{to2}」（可用 --fix 修复）")
         fix: tuple = ()
         if shared:
             msg += "（一级指标单元格与其他指标共用，请手工调整）"
@@ -154,7 +155,8 @@ def satisfaction_misfiled(ctx: Context) -> Iterator[Finding]:
             continue
         yield ctx.at(
             f"满意度类指标「{ind.name}」放在「{ind.level1}/{ind.level2 or ''}」下；"
-            "应放在 满意度指标/服务对象满意度指标 下",
+            "满意度是单独的一级指标，放在效益下会少算满意度、多算效益；应放在 满意度指标/服务对象满意度指标 下，"
+            f"如「满意度指标 / 服务对象满意度指标 / {ind.name}」",
             ind.cells.get("name"), t, ind,
         )
 
@@ -173,9 +175,9 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     for t, ind in ctx.indicators():
         cell = ind.cells.get("name")
         if ind.name is None:
-            yield ctx.at("指标名称为空；应填写具体的三级指标名称", cell, t, ind)
+            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
         elif is_name_placeholder(ind.name):
-            yield ctx.at(f"指标名称「{ind.name}」是占位符；应填写具体的三级指标名称", cell, t, ind)
+            yield ctx.at(f"指标名称「{ind.name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
         elif squash(ind.name) in level_names:
             yield ctx.at(
                 f"指标名称「{ind.name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
@@ -193,12 +195,14 @@ def header_missing(ctx: Context) -> Iterator[Finding]:
     form, b = ctx.form, ctx.form.budget
     for f, label in (("department", "部门名称"), ("overall_goal", "年度整体绩效目标")):
         if f not in form.cells:
-            yield ctx.at(f"表头缺少「{label}」栏", None)
+            yield ctx.at(f"表头缺少「{label}」栏，目标表必须有这一项；应在表头加上「{label}」并填写", None)
         elif not getattr(form, f):
-            yield ctx.at(f"{label}为空；应填写{label}", form.cells[f])
+            yield ctx.at(f"{label}为空，目标表必须填写这一项；应填写{label}，"
+                         f"如「{'揭阳市人民政府办公室' if f == 'department' else '保障市政府重大活动不少于20场，热线接通率不低于95%'}」",
+                         form.cells[f])
     for f, label in (("basic", "基本支出"), ("project", "项目支出")):
         if f not in b.cells:
-            yield ctx.at(f"表头缺少「{label}」栏；预算整体情况应列出{label}金额（万元）", None)
+            yield ctx.at(f"表头缺少「{label}」栏，无法核对预算；预算整体情况应列出{label}金额（万元），如「{label} 3793.11」", None)
 
 
 @rule("XP208", Severity.WARNING, fixable=True)
@@ -220,7 +224,7 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
             continue
         seen.add(cell)
         raw = src.raw.get("level1")
-        yield ctx.at(f"一级指标「{show(raw)}」写法不规范；应为「{canon}」", cell, t, ind,
+        yield ctx.at(f"一级指标「{show(raw)}」写法不规范，汇总时会当成另一个一级；应为「{canon}」（可用 --fix 修复）", cell, t, ind,
                      fix=set_value(cell, canon, raw))
 
 

@@ -87,7 +87,8 @@ def op_missing(ctx: Context) -> Iterator[Finding]:
         hint = ""
         if isinstance(ind.value, str):
             hint = "；文字目标值应选「定性」"
-        yield ctx.at(f"对比符号为空（指标值「{show(ind.raw.get('value'))}」）；应填 {_OP_LIST}{hint}",
+        yield ctx.at(f"对比符号为空（指标值「{show(ind.raw.get('value'))}」），无法判断目标是上限还是下限；"
+                     f"应填 {_OP_LIST}{hint}，如「≥」95%、「定性」显著提升",
                      ind.cells["op"], t, ind)
 
 
@@ -100,7 +101,8 @@ def op_invalid(ctx: Context) -> Iterator[Finding]:
     """
     for t, ind in _rows(ctx):
         if _raw_op_invalid(ind):
-            yield ctx.at(f"对比符号「{show(ind.raw.get('op'))}」不是规定的符号；应为 {_OP_LIST}",
+            yield ctx.at(f"对比符号「{show(ind.raw.get('op'))}」不是规定的符号，系统无法识别；应为 {_OP_LIST}，"
+                         "如数值目标「≥」、文字目标「定性」",
                          ind.cells.get("op"), t, ind)
 
 
@@ -112,7 +114,8 @@ def value_missing(ctx: Context) -> Iterator[Finding]:
     """
     for t, ind in _rows(ctx):
         if ind.value is None and _blank(ind.raw.get("value")) and "value" in ind.cells:
-            yield ctx.at("年度指标值为空；应填写目标值（数值带单位，或定性描述）", ind.cells["value"], t, ind)
+            yield ctx.at("年度指标值为空，指标没有目标就无法考核；应填写目标值（数值带单位，或定性描述），"
+                         "如「95%」「300人次」「6月底前完成」", ind.cells["value"], t, ind)
 
 
 @rule("XP404", Severity.ERROR)
@@ -156,7 +159,8 @@ def unit_missing(ctx: Context) -> Iterator[Finding]:
     for t, ind in _rows(ctx):
         if ind.op in NUMERIC_OPS and isinstance(ind.value, Decimal) and not ind.unit:
             cell = ind.cells.get("unit") or ind.cells.get("value")
-            yield ctx.at(f"指标值「{show(ind.raw.get('value'))}」没有计量单位；应写明单位（如 %、人次、万元）",
+            yield ctx.at(f"指标值「{show(ind.raw.get('value'))}」没有计量单位，看不出是多少什么；"
+                         f"应写明单位，如「{show(ind.raw.get('value'))}人次」「{show(ind.raw.get('value'))}%」",
                          cell, t, ind)
 
 
@@ -175,7 +179,8 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
             continue
         v = ind.value
         if v > 100 or (v == 100 and ind.op == ">"):
-            yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」超过 100%；{word}类指标不能超过 100%",
+            yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」超过 100%，{word}类指标不可能超过 100%；"
+                         "应改为 100% 以内，如「≥95%」或「=100%」",
                          ind.cells.get("value"), t, ind)
 
 
@@ -198,7 +203,8 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
         if ctx.money(wan) > ctx.money(t.amount):
             yield ctx.at(
                 f"成本指标「{ind.name or ''}」的目标 {format_number(ind.value)}{ind.unit} 超过任务拟投入金额 "
-                f"{format_number(t.amount)} 万元",
+                f"{format_number(t.amount)} 万元，成本不能超过这项任务的预算；应改为不超过拟投入金额，"
+                f"如「≤{format_number(t.amount)}万元」",
                 ind.cells.get("value"), t, ind,
             )
 
@@ -244,9 +250,10 @@ def core_flag_invalid(ctx: Context) -> Iterator[Finding]:
             continue
         raw = ind.raw.get("core")
         if _blank(raw):
-            yield ctx.at("是否核心指标为空；应填「是」或「否」", ind.cells["core"], t, ind)
+            yield ctx.at("是否核心指标为空，每条指标都要标明；应填「是」或「否」，如关键的数量指标填「是」", ind.cells["core"], t, ind)
         elif label_key(raw) not in ("是", "否"):
-            yield ctx.at(f"是否核心指标「{show(raw)}」不规范；应填「是」或「否」", ind.cells["core"], t, ind)
+            yield ctx.at(f"是否核心指标「{show(raw)}」不规范，系统只认「是」「否」；应填「是」或「否」，如「{show(raw)}」→「是」",
+                         ind.cells["core"], t, ind)
 
 
 @rule("XP410", Severity.ERROR)
@@ -258,7 +265,8 @@ def value_placeholder(ctx: Context) -> Iterator[Finding]:
     for t, ind in _rows(ctx):
         raw = ind.raw.get("value")
         if is_value_placeholder(raw):
-            yield ctx.at(f"指标值「{show(raw)}」是占位符；应填写具体目标值", ind.cells.get("value"), t, ind)
+            yield ctx.at(f"指标值「{show(raw)}」是占位符，目标还没有填；应填写具体目标值，如「≥300人次」「≤25万元」",
+                         ind.cells.get("value"), t, ind)
 
 
 @rule("XP411", Severity.WARNING, fixable=True)
@@ -295,7 +303,7 @@ def _stray_msg(label: str, raw: str, new: str) -> str:
         what.append("多余空格")
     if fold(raw) != raw:
         what.append("全角字符")
-    return f"{label}「{raw}」含{'和'.join(what)}；应为「{new}」"
+    return f"{label}「{raw}」含{'和'.join(what)}，比对和汇总时会当成不同的内容；应为「{new}」（可用 --fix 修复）"
 
 
 @rule("XP412", Severity.INFO)
@@ -311,9 +319,10 @@ def satisfaction_target(ctx: Context) -> Iterator[Finding]:
             continue
         cell = ind.cells.get("value")
         if ind.value < floor and ind.op not in ("≤", "<"):
-            yield ctx.at(f"满意度目标「{_target(ind)}」低于 {format_number(floor)}%；一般设为 ≥85%～95%", cell, t, ind)
+            yield ctx.at(f"满意度目标「{_target(ind)}」低于 {format_number(floor)}%，偏低，审核时会被质疑；一般设为 ≥85%～95%，"
+                         "如「≥90%」", cell, t, ind)
         elif ind.op == "=" and ind.value == 100:
-            yield ctx.at(f"满意度目标「{_target(ind)}」要求全部满意，难以实现也难以核验；一般设为 ≥85%～95%",
+            yield ctx.at(f"满意度目标「{_target(ind)}」要求全部满意，难以实现也难以核验；一般设为 ≥85%～95%，如「≥95%」",
                          cell, t, ind)
 
 
@@ -329,13 +338,13 @@ def op_variant_spelling(ctx: Context) -> Iterator[Finding]:
         raw, cell = ind.raw.get("op"), ind.cells.get("op")
         canon = op_variant(raw)
         if cell and canon:
-            yield ctx.at(f"对比符号「{raw}」写法不规范；应为「{canon}」", cell, t, ind,
+            yield ctx.at(f"对比符号「{raw}」写法不规范，汇总时不能识别；应为「{canon}」，如「{canon}」95%（可用 --fix 修复）", cell, t, ind,
                          fix=set_value(cell, tidy("op", raw), raw))
         raw, cell = ind.raw.get("value"), ind.cells.get("value")
         canon = inline_variant(raw)
         if cell and canon:
             new = tidy("value", raw)
-            yield ctx.at(f"指标值「{raw}」开头的对比符号写法不规范；应为「{new}」", cell, t, ind,
+            yield ctx.at(f"指标值「{raw}」开头的对比符号写法不规范，汇总时不能识别；应为「{new}」（可用 --fix 修复）", cell, t, ind,
                          fix=set_value(cell, new, raw))
 
 
@@ -352,7 +361,8 @@ def unit_conflict(ctx: Context) -> Iterator[Finding]:
         _op, number, unit, _text = split_value(ind.raw.get("value"))
         if number is None or not unit or squash(unit) == squash(col):
             continue
-        yield ctx.at(f"指标值「{show(ind.raw.get('value'))}」的单位「{unit}」与计量单位栏「{col}」不一致",
+        yield ctx.at(f"指标值「{show(ind.raw.get('value'))}」的单位「{unit}」与计量单位栏「{col}」不一致，目标的含义说不清；"
+                     f"应只留一个单位，如指标值「{format_number(number)}」、计量单位「{unit}」",
                      ind.cells["unit"], t, ind)
 
 
@@ -584,7 +594,7 @@ def cost_could_be_unit_standard(ctx: Context) -> Iterator[Finding]:
     最自然的成本指标，如"保费补贴标准 =1.03元/户"。
     """
     for t in ctx.form.tasks:
-        m = re.search(_CONTENT_NUMBER + r"(元/[\u4e00-\u9fff]{1,3})", squash(t.content))
+        m = re.search(_CONTENT_NUMBER + r"(元/(?:平方米|人次|人·[年月天]|[\u4e00-\u9fff]))", squash(t.content))
         costs = [i for i in t.indicators if ctx.is_cost(i)]
         if not m or not costs or any("/" in squash(i.unit) for i in costs):
             continue
