@@ -37,6 +37,8 @@ from xlperf.io.xlsx import apply_edits
 BUILTIN_TYPES = {
     "慰问", "办公经费", "公务用车购置", "政府购买服务", "补助补贴", "保险补贴", "会议", "培训", "信息化建设",
     "信息化运维", "人才引进", "基本建设", "专项业务", "驻外办事处", "设备购置", "调研课题",
+    # added for issue 13: task types a municipal department meets
+    "公务用车运行维护", "物业管理与安保", "党建与精神文明", "离退休干部", "专业服务", "聘用人员",
 }
 
 
@@ -301,7 +303,7 @@ def test_detect_command_flags_unrecognised(tmp_path, capsys):
 def test_list_and_show(capsys):
     assert main(["indicators", "list"]) == 0
     out = capsys.readouterr().out
-    assert "共 16 个类型" in out and "慰问" in out and "兜底" in out
+    assert f"共 {len(BUILTIN_TYPES)} 个类型" in out and "慰问" in out and "兜底" in out
     assert main(["indicators", "show", "公车购置"]) == 0  # an alias
     out = capsys.readouterr().out
     assert "公务用车购置" in out and "单车购置价格" in out and "≤18万元/辆" in out and "待填写" in out

@@ -65,7 +65,8 @@ def run_detect(args: argparse.Namespace) -> int:
             if g.type is None:
                 print(f"  {g.seq}. {g.task or ''} → 未识别")
                 continue
-            why = "未匹配关键词，使用兜底类型" if g.fallback else "关键词：" + "、".join(g.matched)
+            why = (f"名称未匹配关键词（或只有内容里的弱线索），置信度低，使用兜底类型「{g.type}」" if g.fallback
+                   else "关键词：" + "、".join(g.matched))
             alt = ("；其次：" + "、".join(f"{t}" for t, _ in g.alternatives[:2])) if g.alternatives else ""
             print(f"  {g.seq}. {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
     unknown = [g for g in guesses if g.type is None or g.fallback]
