@@ -243,3 +243,19 @@ def has_stray_chars(value: Any) -> bool:
     if value != value.strip() or re.search(r"\s", value.strip()):
         return True
     return nfkc(value) != value
+
+
+# comparing two indicator names (XP312, insertion): words of the same aspect are one token
+# (准确/合规/规范… = correctness, 及时/按期 = timeliness); words that only say "how many" or "of the work"
+# are dropped, so 开展专项工作(检查)次数 and 开展检查次数 compare equal, 及时率 and 达标率 do not
+_ASPECTS = ((re.compile(r"(?:执行|准确|合规|规范|达标|合格)+"), "Q"), (re.compile(r"(?:及时|按时|按期|如期)+"), "T"),
+            (re.compile(r"完成"), "C"))
+_DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|活动|场次|次数|数量|情况|程度|率|数")
+
+
+def indicator_stem(name: Any) -> str:
+    """What an indicator name measures, for spotting near-duplicates (``""`` when nothing is left)."""
+    s = _DROP.sub("", squash(name))
+    for pattern, token in _ASPECTS:
+        s = pattern.sub(token, s)
+    return s

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ..issues import Severity
 from ..model import Indicator, Task
-from ..text import format_number, squash
+from ..text import format_number, indicator_stem, squash
 from .registry import Context, Finding, rule
 
 
@@ -171,11 +171,6 @@ _ORG_SUFFIX = ("中心", "办公室", "委员会", "管理处", "管理局", "�
                "学校", "纪念馆", "博物馆", "图书馆")
 _SUBSIDY_WORDS = ("补助", "补贴", "资助", "奖补", "奖励")
 _COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇", "批", "批次", "条", "册", "本"}
-# comparing two names (XP312): words of the same aspect are one token (准确/合规/规范… = correctness,
-# 及时/按期 = timeliness); words that only say "how many" or "of the work" are dropped
-_ASPECTS = ((re.compile(r"(?:执行|准确|合规|规范|达标|合格)+"), "Q"), (re.compile(r"(?:及时|按时|按期|如期)+"), "T"),
-            (re.compile(r"完成"), "C"))
-_DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|次数|数量|情况|程度|率|数")
 
 
 def _has_quantity(ctx: Context, t: Task) -> bool:
@@ -221,13 +216,6 @@ def content_not_measured(ctx: Context) -> Iterator[Finding]:
                      t.cells.get("content") or t.cells.get("name"), t)
 
 
-def _stem(name: str) -> str:
-    s = _DROP.sub("", squash(name))
-    for pattern, token in _ASPECTS:
-        s = pattern.sub(token, s)
-    return s
-
-
 @rule("XP312", Severity.INFO)
 def task_near_duplicate_names(ctx: Context) -> Iterator[Finding]:
     """同一任务中两条指标意思相同（近似重复）
@@ -242,7 +230,7 @@ def task_near_duplicate_names(ctx: Context) -> Iterator[Finding]:
         for ind in t.indicators:
             if not ind.name:
                 continue
-            key = _stem(ind.name)
+            key = indicator_stem(ind.name)
             if len(key) < 2:
                 continue
             other = first.get(key)
