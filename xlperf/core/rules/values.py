@@ -559,29 +559,48 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
 _CONTENT_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
 
 
+def _funded_scope(t: Task, unit: str) -> tuple[Decimal, str] | None:
+    """How many ``unit`` the task's content says, or its money buys at the unit standard it states
+    ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from."""
+    content = squash(t.content)
+    found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), content)]
+    if found:
+        return max(found), "实施内容所说"
+    m = re.search(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])", content)
+    if m is None or t.amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
+        return None
+    per, what = Decimal(m.group(1).replace(",", "")), m.group(2)
+    scale = {what: Decimal(1), "万" + what: Decimal("0.0001")}.get(unit)
+    if scale is None:
+        return None
+    funded = (t.amount * 10000 / per * scale).quantize(Decimal("0.1"))
+    return funded, f"拟投入 {format_number(t.amount)} 万元按 {m.group(1)}元/{what} 能覆盖的"
+
+
 @rule("XP423", Severity.WARNING)
 def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
-    """数量目标远低于实施内容说的规模
+    """数量目标远低于实施内容说的规模或资金能覆盖的规模
 
     依据：财预〔2021〕101号（绩效目标与预算相匹配，目标值应与资金规模相当）；实践。
 
     检查：数量指标的目标（"补贴农户数量 ≥50万户"）不到主要实施内容中同一单位的数量（"全市农户数约
-    83.20万户"）的 80%：预算按 83.2万户 测算，目标就应接近这个规模。
+    83.20万户"）的 80%；内容没有写数量时，按内容里的单位标准（"1.03元/户"）和拟投入金额（86万元）
+    算出资金能覆盖的规模（约 83.5万户）比较。预算按这个规模测算，目标就应接近它。
     """
     for t, ind in _rows(ctx):
         unit = squash(ind.unit)
         if (_l2(ctx, ind) != "数量指标" or not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=")
                 or not unit or unit == "%" or not t.content):
             continue
-        found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), squash(t.content))]
-        if not found:
+        scope = _funded_scope(t, unit)
+        if scope is None or scope[0] <= 0:
             continue
-        scope = max(found)
-        if ind.value < scope * Decimal("0.8"):
-            share = format_number((ind.value / scope * 100).quantize(Decimal("0.1")))
-            yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」只有实施内容所说 {format_number(scope)}{unit} 的 "
-                         f"{share}%，预算是按 {format_number(scope)}{unit} 测算的；目标应与资金规模相当，"
-                         f"如「{ind.name} ≥{format_number(scope)}{unit}」", ind.cells.get("value"), t, ind)
+        size, where = scope
+        if ind.value < size * Decimal("0.8"):
+            share = format_number((ind.value / size * 100).quantize(Decimal("0.1")))
+            yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」只有{where} {format_number(size)}{unit} 的 "
+                         f"{share}%，预算是按这个规模测算的；目标应与资金规模相当，"
+                         f"如「{ind.name} ≥{format_number(size)}{unit}」", ind.cells.get("value"), t, ind)
 
 
 @rule("XP424", Severity.INFO)
