@@ -178,3 +178,20 @@ def test_every_message_says_what_to_write_instead() -> None:
             if not re.search(r"(应|请|可|一般设为|现行名称为).*(「|如)", i.message):
                 vague.append((code, i.message))
     assert vague == []
+
+
+def test_review_vocabulary_is_data_validated_on_load() -> None:
+    """The judgement rules' words come from xlperf/data/vocabulary.toml; a broken file is refused."""
+    import pydantic
+
+    from xlperf.core.vocabulary import Vocabulary, default_vocabulary
+
+    voc = default_vocabulary()
+    assert "节约" in voc.saving_words and "在编" in voc.input_words
+    data = voc.model_dump()
+    with pytest.raises(pydantic.ValidationError, match="正则表达式无效"):
+        Vocabulary.model_validate({**data, "vague": "(未闭合"})
+    with pytest.raises(pydantic.ValidationError):
+        Vocabulary.model_validate({**data, "unknown_list": ["x"]})
+    with pytest.raises(pydantic.ValidationError):
+        Vocabulary.model_validate({**data, "input_words": []})

@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..issues import Severity
 from ..model import Indicator, Task
 from ..text import format_number, indicator_stem, squash
+from ..vocabulary import default_vocabulary
 from .registry import Context, Finding, rule
 
 
@@ -165,12 +166,12 @@ def task_incomplete(ctx: Context) -> Iterator[Finding]:
 # -- judgement-type hints (info) and the shapes of a task a reviewer sends back ---------------------
 
 _LIST_SEP = re.compile(r"[（(][^）)]*[）)]")
-_REASON_START = ("由于", "因为", "鉴于", "因")
-_RHETORIC = ("贯彻落实", "精神", "助力", "高质量发展", "营商环境", "重要指示", "决策部署", "奋力")
-_ORG_SUFFIX = ("中心", "办公室", "委员会", "管理处", "管理局", "服务站", "研究院", "研究所", "协会", "公司", "医院",
-               "学校", "纪念馆", "博物馆", "图书馆")
-_SUBSIDY_WORDS = ("补助", "补贴", "资助", "奖补", "奖励")
-_COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇", "批", "批次", "条", "册", "本"}
+_VOC = default_vocabulary()  # the review words, as data (xlperf/data/vocabulary.toml)
+_REASON_START = _VOC.reason_starts
+_RHETORIC = _VOC.rhetoric_words
+_ORG_SUFFIX = _VOC.org_suffixes
+_SUBSIDY_WORDS = _VOC.subsidy_words
+_COUNT_UNITS = set(_VOC.trivial_count_units)
 
 
 def _has_quantity(ctx: Context, t: Task) -> bool:

@@ -22,6 +22,7 @@ from ..text import (
     squash,
     starts_with_number,
 )
+from ..vocabulary import default_vocabulary
 from .common import (
     fold,
     has_stray,
@@ -34,6 +35,8 @@ from .common import (
     tidy_space,
 )
 from .registry import Context, Finding, rule, set_value
+
+_VOC = default_vocabulary()  # the review words, as data (xlperf/data/vocabulary.toml)
 
 _OP_LIST = "=、≥、≤、>、< 或 定性"
 _FIELD_LABELS = {
@@ -209,8 +212,8 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
             )
 
 
-# cost indicators where more is better: a saving or a reduction is rightly a lower bound
-_SAVING_WORDS = ("节约", "节省", "节支", "降低", "下降", "压减", "压缩", "减少")
+# cost indicators where more is better: a saving or a reduction is rightly a lower bound (vocabulary.toml)
+_SAVING_WORDS = _VOC.saving_words
 
 
 @rule("XP408", Severity.WARNING)
@@ -368,23 +371,19 @@ def unit_conflict(ctx: Context) -> Iterator[Finding]:
 
 # -- what an indicator says against what it should measure -------------------------------------------
 
-_BOILERPLATE = re.compile(r"^(?:预期|年度)?(?:效益|绩效|目标|绩效目标|预期目标|效益目标|项目效益)完成(?:情况|度|率)?$")
-_COMPLIANCE_WORDS = ("准确", "合规", "执行", "达标", "合格", "规范", "到位", "完成", "及时")
-_RATIO_WORDS = ("率", "比例", "比率", "比重", "占比", "度", "百分比", "增幅", "降幅", "幅度", "增长", "下降", "覆盖面",
-                "进度", "指数")
-_COUNT_UNITS = {"次", "场", "场次", "期", "份", "件", "项", "个", "篇", "批", "批次", "条", "册", "本", "人", "人次",
-                "户", "辆", "台", "套", "家", "所", "天", "日", "小时"}
-_BENEFIT_COUNT_UNITS = {"篇", "次", "场", "场次", "期", "份", "件", "项", "批次", "册", "条"}
-_MEASURE_ENDS = ("数", "量", "率", "次", "度", "额", "值", "费", "价", "标准", "范围", "比例", "规模", "情况", "水平",
-                 "时长", "时间", "时限", "期限", "面积", "长度", "里程", "周期", "指数", "收入", "效率", "能力", "场次",
-                 "人次", "天", "成本", "资金", "金额", "支出", "投入", "容量", "重量", "体积", "时效")
+_BOILERPLATE = re.compile(_VOC.boilerplate)
+_COMPLIANCE_WORDS = _VOC.compliance_words
+_RATIO_WORDS = _VOC.ratio_words
+_COUNT_UNITS = set(_VOC.count_units)
+_BENEFIT_COUNT_UNITS = set(_VOC.benefit_count_units)
+_MEASURE_ENDS = _VOC.measure_ends
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
-_RATE_STEMS = ("及时", "到位", "合格", "准确", "完成", "达标", "覆盖", "知晓", "合规", "落实", "办结", "按时", "按期")
-_INPUT_WORDS = ("人员规模", "在编", "在岗人数", "人员到位", "经费到位", "资金到位率", "编制人数", "工作人员数")
-_VAGUE = re.compile(r"^(?:逐步|不断|进一步|稳步|持续|有所|逐年)(?:提高|提升|改善|加强|完善|增强|优化)$")
-_REVERSE_WORDS = ("投诉", "差错", "事故", "失误", "违规", "违纪", "超期", "延误", "故障", "错误", "返工", "安全事件")
-_DURATION_WORDS = ("时长", "用时", "耗时", "等待时间", "办理时间", "响应时间")
-_TIMELY_WORDS = ("按期", "按时", "及时", "如期", "准时")
+_RATE_STEMS = _VOC.rate_stems
+_INPUT_WORDS = _VOC.input_words
+_VAGUE = re.compile(_VOC.vague)
+_REVERSE_WORDS = _VOC.reverse_words
+_DURATION_WORDS = _VOC.duration_words
+_TIMELY_WORDS = _VOC.timely_words
 
 
 def is_boilerplate_name(name: str | None) -> bool:
