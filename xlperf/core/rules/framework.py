@@ -238,8 +238,11 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
 
     修复：改为现行名称。
     """
+    formers = {squash(f) for l1 in ctx.fw.level1 for l2 in l1.level2 for f in l2.former}
     seen: set[str | None] = set()
     for t, ind in ctx.indicators():
+        if squash(ind.level2) not in formers:
+            continue
         l1 = ctx.level1(ind)
         if not ctx.fw.is_former_level2(l1, ind.level2):
             continue
@@ -280,8 +283,7 @@ def mixed_layouts(ctx: Context) -> Iterator[Finding]:
     复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
     """
     legacy = [(t, i) for t, i in ctx.indicators() if ctx.is_legacy_cost(i)]
-    current = {t.seq for t, i in ctx.indicators() if ctx.level1(i) == "成本指标"}
-    if not legacy or not current:
+    if not legacy or not any(ctx.level1(i) == "成本指标" for _t, i in ctx.indicators()):
         return
     old = sorted({str(t.seq) for t, _ in legacy})
     t, ind = legacy[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from ..issues import Severity
 from ..model import Indicator, Task
@@ -58,10 +59,15 @@ def _filled(ind: Indicator) -> bool:
     return not (_blank(ind.raw.get("name")) and _blank(ind.raw.get("op")) and _blank(ind.raw.get("value")))
 
 
+_FILLED: WeakKeyDictionary[Context, list[tuple[Task, Indicator]]] = WeakKeyDictionary()
+
+
 def _rows(ctx: Context) -> Iterator[tuple[Task, Indicator]]:
-    for t, ind in ctx.indicators():
-        if _filled(ind):
-            yield t, ind
+    """The filled indicator rows of the form (worked out once per run: some twenty rules ask)."""
+    rows = _FILLED.get(ctx)
+    if rows is None:
+        rows = _FILLED[ctx] = [(t, ind) for t, ind in ctx.indicators() if _filled(ind)]
+    return iter(rows)
 
 
 def _target(ind: Indicator) -> str:
@@ -450,8 +456,8 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     """
     for t, ind in _rows(ctx):
         name = squash(ind.name)
-        if (_l2(ctx, ind) == "时效指标" and ("完成率" in name or "按计划" in name)
-                and not any(w in name for w in _TIMELY_WORDS)):
+        if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
+                and _l2(ctx, ind) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
 
@@ -495,9 +501,11 @@ def name_without_measure(ctx: Context) -> Iterator[Finding]:
     "组织追索次数 ≥3次"。
     """
     for t, ind in _rows(ctx):
+        if (not ind.name or not isinstance(ind.value, Decimal) or not ind.unit or _pct(ind)
+                or ctx.level1(ind) != "产出指标" or ctx.is_legacy_cost(ind)):
+            continue
         name = _BRACKETED.sub("", squash(ind.name))
-        if (not name or ctx.level1(ind) != "产出指标" or ctx.is_legacy_cost(ind) or not isinstance(ind.value, Decimal)
-                or _pct(ind) or not ind.unit or is_name_placeholder(name)):
+        if not name or is_name_placeholder(name):
             continue
         if not name.endswith(_MEASURE_ENDS) and not any(w in name for w in ("数量", "次数", "人数", "时长", "时限")):
             unit = squash(ind.unit)
@@ -588,8 +596,8 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
     """
     for t, ind in _rows(ctx):
         unit = squash(ind.unit)
-        if (_l2(ctx, ind) != "数量指标" or not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=")
-                or not unit or unit == "%" or not t.content):
+        if (not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=") or not unit or unit == "%"
+                or not t.content or _l2(ctx, ind) != "数量指标"):
             continue
         scope = _funded_scope(t, unit)
         if scope is None or scope[0] <= 0:
