@@ -30,6 +30,12 @@ TASK_TYPES = [
     "专项业务/宣传",
     "调研/课题研究",
     "基本建设/工程",
+    "公务用车运行维护",
+    "物业管理与安保",
+    "党建与精神文明",
+    "离退休干部",
+    "专业服务",
+    "聘用人员",
 ]
 #: The functions of ``xlperf.excel`` the buttons call, with the number of positional arguments.
 EXPECTED_CALLS = {
@@ -98,6 +104,19 @@ def test_indicator_menu() -> None:
     assert [b.get("tag") for b in buttons[1:]] == TASK_TYPES
     assert {b.get("onAction") for b in buttons} == {"XlperfRibbon.OnInsertIndicators"}
     assert all(b.get("id").isascii() for b in buttons)
+
+
+def test_indicator_menu_lists_every_builtin_type() -> None:
+    """A task type added as data must get its button: every menu tag names a built-in set, every built-in
+    set has a button."""
+    from xlperf.core.indicators.library import load_library
+
+    lib = load_library(user=False)
+    menu = next(el for el in _ribbon().iter(f"{NS}menu") if el.get("label") == "插入标准指标")
+    tags = [b.get("tag") for b in menu.findall(f"{NS}button")[1:]]
+    resolved = [lib.get(t) for t in tags]
+    assert None not in resolved, [t for t, s in zip(tags, resolved, strict=True) if s is None]
+    assert {s.name for s in resolved} == {s.name for s in lib}
 
 
 def test_every_callback_is_a_public_sub_with_the_ribbon_signature() -> None:

@@ -187,6 +187,19 @@ def test_insert_button_like_the_command_line(seed_xlsx: Path, tmp_path: Path, ta
     assert ("自动识别" in message) == (task_type == "")
 
 
+def test_insert_button_says_when_it_fell_back(seed_xlsx: Path, tmp_path: Path) -> None:
+    """A task name nothing recognises gets the fallback type, and the message says so."""
+    wb = openpyxl.load_workbook(seed_xlsx)
+    sheet, row = _task_rows(seed_xlsx, 1)
+    wb[sheet][f"B{row}"].value, wb[sheet][f"C{row}"].value = "综合事务", "做好相关保障"
+    odd = tmp_path / "odd.xlsx"
+    wb.save(odd)
+    book = live_book(odd, tmp_path)
+    book.select(sheet, f"H{row}")
+    message = excel.insert_indicators_button("", book=book)
+    assert "插入「专项业务」（自动识别）" in message and "使用了兜底类型「专项业务」" in message
+
+
 def test_insert_button_uses_the_selected_task_even_when_numbers_repeat(seed_xlsx: Path, tmp_path: Path) -> None:
     """Regression: with two tasks numbered 1 and the selection on the second, the rows went under the
     first (the task was looked up again by its 序号) while the message named the second."""

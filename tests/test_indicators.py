@@ -37,6 +37,8 @@ from xlperf.io.xlsx import apply_edits
 BUILTIN_TYPES = {
     "慰问", "办公经费", "公务用车购置", "政府购买服务", "补助补贴", "保险补贴", "会议", "培训", "信息化建设",
     "信息化运维", "人才引进", "基本建设", "专项业务", "驻外办事处", "设备购置", "调研课题",
+    # added for issue 13: task types a municipal department meets
+    "公务用车运行维护", "物业管理与安保", "党建与精神文明", "离退休干部", "专业服务", "聘用人员",
 }
 
 
@@ -80,6 +82,10 @@ def test_builtin_library_is_complete_and_canonical(lib):
 
 
 def test_every_set_passes_the_framework_rules(lib, seed_form):
+    """Every built-in set, as a task of the seed, passes every indicator rule: no entry repeats a pattern
+    the seed's review flagged (an input as output, a completion rate as 效益 or 时效, compliance boilerplate).
+    Left out: the budget (XP1xx) and the seed's header (XP210), and XP410, the N/X placeholders the clerk
+    fills in."""
     validation = pytest.importorskip("xlperf.validation")
     for s in lib:
         form = seed_form.model_copy(deep=True)
@@ -87,14 +93,15 @@ def test_every_set_passes_the_framework_rules(lib, seed_form):
         task.indicators = [
             Indicator(level1=i.level1, level2=i.level2, name=i.name, core=i.core, op=i.op,
                       value=i.value if not isinstance(i.value, str) or i.op == "定性" else Decimal(50),
-                      unit=i.unit, sheet=form.sheet, row=12 + k)
+                      unit=i.unit, sheet=form.sheet, row=12 + k,
+                      raw={"name": i.name, "op": i.op, "value": i.value if i.op == "定性" else "50"})
             for k, i in enumerate(s.indicators)
         ]
         form.tasks = [task]
         report = validation.validate(form)
-        bad = [(x.code, x.message) for x in report.issues if x.code.startswith("XP2")]
+        bad = [(x.code, x.indicator, x.message) for x in report.issues
+               if not x.code.startswith("XP1") and x.code not in ("XP210", "XP410")]
         assert bad == [], (s.name, bad)
-        assert [x.code for x in report.issues if x.code.startswith("XP30")] == [], s.name
 
 
 SET_TOML = """
@@ -296,7 +303,7 @@ def test_detect_command_flags_unrecognised(tmp_path, capsys):
 def test_list_and_show(capsys):
     assert main(["indicators", "list"]) == 0
     out = capsys.readouterr().out
-    assert "共 16 个类型" in out and "慰问" in out and "兜底" in out
+    assert f"共 {len(BUILTIN_TYPES)} 个类型" in out and "慰问" in out and "兜底" in out
     assert main(["indicators", "show", "公车购置"]) == 0  # an alias
     out = capsys.readouterr().out
     assert "公务用车购置" in out and "单车购置价格" in out and "≤18万元/辆" in out and "待填写" in out
@@ -513,9 +520,14 @@ def test_insert_every_task_keeps_the_sheet_consistent(seed_xlsx, tmp_path):
     assert sum(t.amount for t in form.tasks) == Decimal("1359.1")
     assert form.budget.project == Decimal("1359.1")
     lib = load_library(user=False)
+    from xlperf.core.text import indicator_stem
+
     for t in form.tasks:
         names = {squash(i.name) for i in t.indicators}
-        assert {squash(i.name) for i in lib.require(SEED_TYPES[t.seq]).indicators} <= names
+        stems = {indicator_stem(i.name) for i in t.indicators}
+        # each standard indicator is there, or a near-duplicate the task already had (开展检查次数)
+        for spec in lib.require(SEED_TYPES[t.seq]).indicators:
+            assert squash(spec.name) in names or indicator_stem(spec.name) in stems, (t.seq, spec.name)
     # once more: everything is there already, nothing changes
     again = xlperf.insert_indicators(path, 1, out=tmp_path / "again.xlsx")
     assert again.plan.edits == [] and len(again.skipped) == 7
@@ -592,3 +604,19 @@ def test_second_in_place_insert_after_notes(seed_xlsx):
 
     ws = openpyxl.load_workbook(seed_xlsx).worksheets[0]
     assert sum(1 for row in ws.iter_rows() for c in row if c.comment is not None) >= len(first.needs_value)
+
+
+def test_insert_skips_near_duplicates_and_dry_run_says_would(seed_xlsx, capsys):
+    """Task 6 of the seed has 开展检查次数 and 宣传场次: the 专项业务 set's 开展专项工作(检查)次数 and
+    宣传活动场次 are not added beside them; --dry-run words everything as what it would do, writes nothing."""
+    before = seed_xlsx.read_bytes()
+    assert main(["indicators", "insert", str(seed_xlsx), "--task", "6", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert seed_xlsx.read_bytes() == before and not list(seed_xlsx.parent.glob("seed.bak-*"))
+    assert out.startswith("试运行（--dry-run）") and "将新增指标" in out and "将在第" in out
+    assert "开展专项工作(检查)次数（已有「开展检查次数」）" in out and "宣传活动场次（已有「宣传场次」）" in out
+    assert "未写文件" in out and "已写入" not in out
+    res = xlperf.insert_indicators(seed_xlsx, 6, dry_run=True)
+    added = {r.spec.name for r in res.added}
+    assert "开展专项工作(检查)次数" not in added and "宣传活动场次" not in added
+    assert res.plan.similar == {"开展专项工作(检查)次数": "开展检查次数", "宣传活动场次": "宣传场次"}

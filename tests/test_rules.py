@@ -162,3 +162,36 @@ def test_real_world_examples_validate_or_are_refused() -> None:
         assert report.path == str(path)
         assert all(i.code.startswith("XP") and i.message for i in report.issues)
     assert 1 <= validated < len(examples)
+
+
+def test_every_message_says_what_to_write_instead() -> None:
+    """Every message of every firing case says what is wrong and what to write instead, with an example:
+    an 应 (请, 可, 一般设为, 现行名称为) followed by a quoted form (「…」) or an example (如 …)."""
+    import re
+
+    vague = []
+    for code, kind, case in CASES:
+        if kind != "fail":
+            continue
+        _grid, report = run(code, case)
+        for i in report.issues:
+            if not re.search(r"(应|请|可|一般设为|现行名称为).*(「|如)", i.message):
+                vague.append((code, i.message))
+    assert vague == []
+
+
+def test_review_vocabulary_is_data_validated_on_load() -> None:
+    """The judgement rules' words come from xlperf/data/vocabulary.toml; a broken file is refused."""
+    import pydantic
+
+    from xlperf.core.vocabulary import Vocabulary, default_vocabulary
+
+    voc = default_vocabulary()
+    assert "节约" in voc.saving_words and "在编" in voc.input_words
+    data = voc.model_dump()
+    with pytest.raises(pydantic.ValidationError, match="正则表达式无效"):
+        Vocabulary.model_validate({**data, "vague": "(未闭合"})
+    with pytest.raises(pydantic.ValidationError):
+        Vocabulary.model_validate({**data, "unknown_list": ["x"]})
+    with pytest.raises(pydantic.ValidationError):
+        Vocabulary.model_validate({**data, "input_words": []})

@@ -47,12 +47,13 @@ def test_seed_acceptance(seed_report: Report) -> None:
 
 
 def test_seed_issues_are_located(seed_report: Report) -> None:
-    """Every issue names its sheet and cell, and the cell is on the row of its task."""
+    """Every issue names its sheet and cell, and the cell is on the row of its task (the overall goal,
+    XP210, is about the header)."""
     r = seed_report
     assert r.issues
     for i in r.issues:
         assert i.sheet and i.cell, i
-        assert i.task is not None
+        assert i.task is not None or i.code == "XP210"
     (op,) = r.by_code("XP401")
     assert op.cell.startswith("J")  # the (empty) 对比符号 cell where the symbol belongs
     assert "逐步提高" in op.message and "定性" in op.message

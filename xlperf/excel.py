@@ -717,8 +717,12 @@ def insert_indicators_button(task_type: str = "", book: Any = None) -> str | Non
         if not res.plan.edits:
             return f"{res.label}已有「{res.type}」的全部标准指标，未做修改。"
         text = f"已在{res.label}下插入「{res.type}」{'（自动识别）' if res.guess else ''}的 {len(res.added)} 条指标。"
+        if res.guess is not None and res.guess.fallback:
+            text += (f"\n任务名称未能识别出类型（置信度低），使用了兜底类型「{res.type}」；"
+                     "如不合适，可用备份恢复后从菜单中选择类型。")
         if res.skipped:
-            text += f"\n已有而跳过：{'、'.join(res.skipped)}"
+            text += "\n已有而跳过：" + "、".join(
+                f"{n}（已有「{res.plan.similar[n]}」）" if n in res.plan.similar else n for n in res.skipped)
         if res.needs_value:
             text += f"\n有 {len(res.needs_value)} 条指标的年度指标值需要填写（已标黄）。"
         return text + _backup_note(res.backup)

@@ -65,7 +65,8 @@ def run_detect(args: argparse.Namespace) -> int:
             if g.type is None:
                 print(f"  {g.seq}. {g.task or ''} → 未识别")
                 continue
-            why = "未匹配关键词，使用兜底类型" if g.fallback else "关键词：" + "、".join(g.matched)
+            why = (f"名称未匹配关键词（或只有内容里的弱线索），置信度低，使用兜底类型「{g.type}」" if g.fallback
+                   else "关键词：" + "、".join(g.matched))
             alt = ("；其次：" + "、".join(f"{t}" for t, _ in g.alternatives[:2])) if g.alternatives else ""
             print(f"  {g.seq}. {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
     unknown = [g for g in guesses if g.type is None or g.fallback]
@@ -108,27 +109,37 @@ def run_insert(args: argparse.Namespace) -> int:
     res = insert_indicators(args.file, args.task, type=args.type, replace=args.replace, out=args.output,
                             in_place=args.in_place, library=_library(args), sheet=args.sheet, dry_run=args.dry_run)
     plan = res.plan
+    dry = args.dry_run
+    will = "将" if dry else ""  # a dry run says what it would do
     how = f"自动识别，置信度 {res.guess.confidence:.2f}" if res.guess else "指定"
+    if dry:
+        print("试运行（--dry-run）：只列出将要做的改动，不写任何文件")
     print(f"任务{res.task_seq}「{res.task_name or ''}」：类型 {res.type}（{how}）")
     if plan.inserted:
-        print(f"在第 {plan.inserted_at + 1} 行前插入 {plan.inserted} 行" + (f"，并使用预留空行 {plan.reused} 行" if plan.reused else ""))
+        print(f"{will}在第 {plan.inserted_at + 1} 行前插入 {plan.inserted} 行"
+              + (f"，并使用预留空行 {plan.reused} 行" if plan.reused else ""))
     elif plan.reused:
-        print(f"使用任务的预留空行 {plan.reused} 行")
+        print(f"{will}使用任务的预留空行 {plan.reused} 行")
     print(f"任务范围：第 {plan.span[0] + 1}–{plan.span[1] + 1} 行")
     verb = "写入" if args.replace else "新增"
-    print(f"{verb}指标 {len(plan.rows)} 个：")
+    print(f"{will}{verb}指标 {len(plan.rows)} 个：")
     for r in plan.rows:
         mark = "  ← 待填写" if r.needs_value else ""
         print(f"  第 {r.row + 1} 行  {r.spec.level1}/{r.spec.level2}/{r.spec.name}  {r.display}{mark}")
-    if plan.skipped:
-        print("已有同名指标，跳过：" + "、".join(s.name for s in plan.skipped))
+    same = [s.name for s in plan.skipped if s.name not in plan.similar]
+    if same:
+        print(f"已有同名指标，{will}跳过：" + "、".join(same))
+    if plan.similar:
+        print(f"已有意思相同的指标，{will}跳过：" + "、".join(f"{k}（已有「{v}」）" for k, v in plan.similar.items()))
     if plan.cleared:
-        print("清空了多余的原指标行：" + "、".join(f"第 {r + 1} 行" for r in plan.cleared))
+        print(f"{'将清空' if dry else '清空了'}多余的原指标行：" + "、".join(f"第 {r + 1} 行" for r in plan.cleared))
     if res.needs_value:
         cells = "、".join(r.cell for r in res.needs_value)
-        print(f"待填写 {len(res.needs_value)} 处（已标黄并加批注）：{cells}")
+        print(f"待填写 {len(res.needs_value)} 处（{'将标黄并加批注' if dry else '已标黄并加批注'}）：{cells}")
     if res.written and res.output is not None:
         print(f"已写入 {res.output}" + (f"（原文件已备份为 {res.backup}）" if res.backup else ""))
+    elif dry and plan.edits:
+        print("试运行结束：未写文件；去掉 --dry-run 即按以上内容写入")
     elif not plan.edits:
         print("没有需要插入的指标")
     return 0

@@ -18,6 +18,7 @@ from .text import squash
 class Level2(BaseModel):
     name: str
     aliases: list[str] = Field(default_factory=list)
+    former: list[str] = Field(default_factory=list, description="older official names (accepted, noted as 旧版名称)")
 
 
 class Level1(BaseModel):
@@ -73,9 +74,14 @@ class Framework(BaseModel):
             if l1.name != level1:
                 continue
             for l2 in l1.level2:
-                if s == l2.name or s in l2.aliases:
+                if s == l2.name or s in l2.aliases or s in l2.former:
                     return l2.name
         return None
+
+    def is_former_level2(self, level1: str | None, text: str | None) -> bool:
+        """``text`` is an older official name of a 二级 under ``level1`` (e.g. 社会公众或服务对象满意度指标)."""
+        s = squash(text)
+        return any(s in l2.former for l1 in self.level1 if l1.name == level1 for l2 in l1.level2)
 
     def legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
         s1, s2 = squash(level1), squash(level2)
@@ -89,7 +95,7 @@ class Framework(BaseModel):
         s = squash(text)
         for l1 in self.level1:
             for l2 in l1.level2:
-                if s == l2.name or s in l2.aliases:
+                if s == l2.name or s in l2.aliases or s in l2.former:
                     return l1.name
         return None
 

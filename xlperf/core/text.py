@@ -207,7 +207,7 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
                 s = s[len(word):]
                 break
     n = _NUMBER_RE.match(s)
-    if n:
+    if n and is_unit(s[n.end():]):
         num_text = n.group(1).replace(",", "")
         try:
             number = Decimal(num_text) if len(num_text) <= 40 else None
@@ -220,6 +220,36 @@ def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str
     return op, None, None, text
 
 
+# what follows a number in a value cell is its unit only when it reads like one: "人次", "元/户",
+# "个工作日", "%"; a date or a deadline ("6月底前完成", "12月31日前", "3个工作日内办结") is text
+_NOT_UNIT_WORDS = ("前", "内", "底", "后", "完成", "办结", "结束", "截止", "旬", "之", "到位", "实现", "开展")
+_DATE_RE = re.compile(
+    r"^(?:(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月(?:\d{1,2}日)?|(?:19|20)\d{2}[-./]\d{1,2}(?:[-./]\d{1,2})?)"
+)
+
+
+def is_unit(rest: str) -> bool:
+    """``rest`` (what follows a leading number) reads as a unit: empty, or short, without digits and
+    without the words of a date or a deadline."""
+    if not rest:
+        return True
+    if len(rest) > 8 or any(ch.isdigit() for ch in rest) or rest in ("月", "月份", "号"):
+        return False
+    return not any(w in rest for w in _NOT_UNIT_WORDS)
+
+
+def is_date_text(value: Any) -> bool:
+    """A date or a deadline written as text: ``2026年6月底前``, ``12月31日前``, ``6月底``, ``2026-06-30``."""
+    if not isinstance(value, str):
+        return False
+    return bool(_DATE_RE.match(_WS_RE.sub("", clean(value))))
+
+
+def starts_with_number(value: Any) -> bool:
+    """Text that begins with a number (``3个工作日内办结``)."""
+    return isinstance(value, str) and bool(_NUMBER_RE.match(_WS_RE.sub("", clean(value))))
+
+
 def has_stray_chars(value: Any) -> bool:
     """True when a text cell has leading/trailing/inner whitespace or full-width characters."""
     if not isinstance(value, str) or not value:
@@ -227,3 +257,19 @@ def has_stray_chars(value: Any) -> bool:
     if value != value.strip() or re.search(r"\s", value.strip()):
         return True
     return nfkc(value) != value
+
+
+# comparing two indicator names (XP312, insertion): words of the same aspect are one token
+# (准确/合规/规范… = correctness, 及时/按期 = timeliness); words that only say "how many" or "of the work"
+# are dropped, so 开展专项工作(检查)次数 and 开展检查次数 compare equal, 及时率 and 达标率 do not
+_ASPECTS = ((re.compile(r"(?:执行|准确|合规|规范|达标|合格)+"), "Q"), (re.compile(r"(?:及时|按时|按期|如期)+"), "T"),
+            (re.compile(r"完成"), "C"))
+_DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|活动|场次|次数|数量|情况|程度|率|数")
+
+
+def indicator_stem(name: Any) -> str:
+    """What an indicator name measures, for spotting near-duplicates (``""`` when nothing is left)."""
+    s = _DROP.sub("", squash(name))
+    for pattern, token in _ASPECTS:
+        s = pattern.sub(token, s)
+    return s

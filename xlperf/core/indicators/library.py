@@ -110,7 +110,7 @@ class IndicatorSpec(BaseModel):
                 f"二级指标「{self.level2}」不属于「{self.level1}」或不是规范名称（{'、'.join(fw.level2_names(self.level1))}）"
             )
         levels = {squash(l1.name) for l1 in fw.level1} | {
-            squash(n) for l1 in fw.level1 for l2 in l1.level2 for n in [l2.name, *l2.aliases]
+            squash(n) for l1 in fw.level1 for l2 in l1.level2 for n in [l2.name, *l2.aliases, *l2.former]
         }
         if squash(self.name) in levels:
             raise ValueError(f"指标名称「{self.name}」只是一级/二级指标的名称，应写具体衡量的内容")

@@ -4,7 +4,8 @@
   template) are filled first, the rest are inserted below the block (``InsertRows``, styled like the
   block's last row);
 * the task's merged cells (序号 … 拟投入金额) are re-merged over the new span;
-* indicators the task already has (same name) are skipped; ``replace=True`` instead overwrites the
+* indicators the task already has (same name, or a near-duplicate such as 开展专项工作(检查)次数 beside
+  开展检查次数: :func:`~xlperf.core.text.indicator_stem`) are skipped; ``replace=True`` instead overwrites the
   task's indicator rows with the set (rows left over are cleared);
 * ``{拟投入}`` is filled with the task's amount; ``N`` / ``X`` stay for the clerk, the value cell is
   highlighted and carries a note.
@@ -23,7 +24,7 @@ from ..autosum import TASK_FIELDS, task_span
 from ..edits import Edit, InsertRows, Merge, SetFill, SetNote, SetValue, Unmerge
 from ..grid import Grid, MergedRange, a1
 from ..model import Form, Task
-from ..text import format_number, squash
+from ..text import format_number, indicator_stem, squash
 from .library import AMOUNT, IndicatorSet, IndicatorSpec
 
 NEEDS_VALUE_FILL = "FFEB9C"  # Excel's "neutral" yellow
@@ -54,6 +55,7 @@ class InsertPlan:
     edits: list[Edit] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
     skipped: list[IndicatorSpec] = field(default_factory=list)
+    similar: dict[str, str] = field(default_factory=dict)  # skipped set name -> the task's near-duplicate
     inserted_at: int | None = None
     inserted: int = 0
     reused: int = 0
@@ -170,8 +172,13 @@ def build_insert_plan(grid: Grid, form: Form, task: Task, indicator_set: Indicat
         old_rows = sorted(i.row for i in task.indicators if i.row is not None)
         after = max(old_rows) if old_rows else r0 - 1
     else:
-        specs = [s for s in indicator_set.indicators if squash(s.name) not in have]
-        plan.skipped = [s for s in indicator_set.indicators if squash(s.name) in have]
+        stems = {indicator_stem(i.name): i.name for i in task.indicators if i.name and len(indicator_stem(i.name)) >= 2}
+        for s in indicator_set.indicators:
+            near = stems.get(indicator_stem(s.name)) if len(indicator_stem(s.name)) >= 2 else None
+            if squash(s.name) not in have and near is not None:
+                plan.similar[s.name] = near
+        specs = [s for s in indicator_set.indicators if squash(s.name) not in have and s.name not in plan.similar]
+        plan.skipped = [s for s in indicator_set.indicators if squash(s.name) in have or s.name in plan.similar]
         old_rows = []
         after = max((i.row for i in task.indicators if i.row is not None), default=r0 - 1)
     free = [r for r in range(after + 1, end + 1) if _blank(grid, r, ind_cols)]

@@ -40,7 +40,8 @@ def expenditure_total(ctx: Context) -> Iterator[Finding]:
     if s != t:
         yield ctx.at(
             f"基本支出 {amount(b.basic)} + 项目支出 {amount(b.project)} = {amount(s)} 万元，"
-            f"与部门预算支出合计 {amount(b.total)} 万元不一致（相差 {amount(s - t)}）",
+            f"与部门预算支出合计 {amount(b.total)} 万元不一致（相差 {amount(s - t)}）：合计应等于分项之和；"
+            f"请核对数字，或把合计改为公式，如「=基本支出+项目支出」（{amount(s)}）",
             b.cells["total"],
         )
 
@@ -77,7 +78,8 @@ def income_balance(ctx: Context) -> Iterator[Finding]:
         cell = b.cells.get("fiscal") or b.cells.get("other")
         yield ctx.at(
             f"基本支出 + 项目支出 = {amount(spend)} 万元，收入来源 财政拨款 {amount(b.fiscal)} + 其他资金 "
-            f"{amount(b.other)} = {amount(income)} 万元，二者应相等（相差 {amount(spend - income)}）",
+            f"{amount(b.other)} = {amount(income)} 万元，二者应相等（相差 {amount(spend - income)}）：支出必须有收入来源；"
+            f"请核对财政拨款或其他资金，如财政拨款应为 {amount(spend - (b.other or 0))}",
             cell,
         )
 
@@ -107,7 +109,8 @@ def task_sum(ctx: Context) -> Iterator[Finding]:
     if ctx.money(total) != ctx.money(target):
         yield ctx.at(
             f"{len(form.tasks)} 项任务的拟投入金额合计 {amount(total)} 万元，与{label} {amount(target)} 万元"
-            f"不一致（相差 {amount(ctx.money(total) - ctx.money(target))}）",
+            f"不一致（相差 {amount(ctx.money(total) - ctx.money(target))}）：任务金额是{label}的分解，两者应相等；"
+            f"请核对各任务金额，或把{label}改为任务金额之和（如 =SUM(拟投入金额列)，可用 xlperf autosum）",
             cell,
         )
 
@@ -126,23 +129,24 @@ def amount_invalid(ctx: Context) -> Iterator[Finding]:
         raw, v = b.raw.get(f), getattr(b, f)
         if v is None:
             if f in b.formulas:
-                yield ctx.at(f"{label}的公式 {b.formulas[f]} 无法计算出数值", b.cells[f])
+                yield ctx.at(f"{label}的公式 {b.formulas[f]} 无法计算出数值；应改为能算出金额的公式或直接填金额，"
+                             "如「=SUM(E10:E20)」或「1359.1」", b.cells[f])
             elif _blank(raw):
                 if f not in _BLANK_OK:
-                    yield ctx.at(f"{label}为空；应填写金额（万元）", b.cells[f])
+                    yield ctx.at(f"{label}为空，无法核对预算；应填写金额（万元），没有就填 0，如「3793.11」", b.cells[f])
             else:
-                yield ctx.at(f"{label}「{show(raw)}」不是数字；应填写金额（万元）", b.cells[f])
+                yield ctx.at(f"{label}「{show(raw)}」不是数字，无法求和核对；应只填金额数字（单位万元），如「3793.11」", b.cells[f])
         elif v < 0:
-            yield ctx.at(f"{label} {amount(v)} 为负数；金额不能小于 0", b.cells[f])
+            yield ctx.at(f"{label} {amount(v)} 为负数，预算金额不能小于 0；应填实际金额，如「{amount(-v)}」", b.cells[f])
     if "amount" not in ctx.columns:
         return
     for t in ctx.form.tasks:
         raw = t.raw.get("amount")
         cell = t.cells.get("amount")
         if t.amount is None and not _blank(raw):
-            yield ctx.at(f"拟投入金额「{show(raw)}」不是数字；应填写金额（万元）", cell, t)
+            yield ctx.at(f"拟投入金额「{show(raw)}」不是数字，无法与项目支出核对；应只填金额数字（单位万元），如「34」", cell, t)
         elif t.amount is not None and t.amount < 0:
-            yield ctx.at(f"拟投入金额 {amount(t.amount)} 为负数；金额不能小于 0", cell, t)
+            yield ctx.at(f"拟投入金额 {amount(t.amount)} 为负数，金额不能小于 0；应填实际金额，如「{amount(-t.amount)}」", cell, t)
 
 
 @rule("XP105", Severity.WARNING)
@@ -158,13 +162,13 @@ def counts_invalid(ctx: Context) -> Iterator[Finding]:
         raw = form.raw.get(f)
         n = to_int(raw)
         if _blank(raw):
-            yield ctx.at(f"{label}为空；应填写非负整数", form.cells[f])
+            yield ctx.at(f"{label}为空；应填写非负整数（人数、个数），没有就填 0，如「128」", form.cells[f])
         elif n is None:
             d = to_decimal(raw)
             what = "不是整数" if d is not None else "不是数字"
-            yield ctx.at(f"{label}「{show(raw)}」{what}；应填写非负整数", form.cells[f])
+            yield ctx.at(f"{label}「{show(raw)}」{what}，人数、个数只能是整数；应填写非负整数，如「128」", form.cells[f])
         elif n < 0:
-            yield ctx.at(f"{label} {n} 为负数；应填写非负整数", form.cells[f])
+            yield ctx.at(f"{label} {n} 为负数，人数、个数不能小于 0；应填写非负整数，如「{-n}」", form.cells[f])
 
 
 def _blank(v: object) -> bool:

@@ -38,12 +38,12 @@ def level1_invalid(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         raw = src.raw.get("level1")
         if ind.level1 is None:
-            msg = f"一级指标为空；应为 {_l1_list(ctx)} 之一"
+            msg = f"一级指标为空，指标无法归类；应为 {_l1_list(ctx)} 之一，如「产出指标」"
         elif squash(ind.level1) in _OLD_LEVEL1 or squash(ind.level1) + "指标" in _OLD_LEVEL1:
             msg = (f"一级指标「{show(raw)}」属于旧的投入-过程-产出-效果体系；2021 年起应为 {_l1_list(ctx)} 之一"
-                   "（投入、过程类内容不作为绩效目标）")
+                   "（投入、过程类内容不作为绩效目标），如「资金到位率」改为产出指标「补助资金按时拨付率」")
         else:
-            msg = f"一级指标「{show(raw)}」不是规定的一级指标；应为 {_l1_list(ctx)} 之一"
+            msg = f"一级指标「{show(raw)}」不是规定的一级指标，汇总时无法归类；应为 {_l1_list(ctx)} 之一，如「效益指标」"
         yield ctx.at(msg, cell, t, ind)
 
 
@@ -69,14 +69,15 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         allowed = "、".join(ctx.fw.level2_names(l1))
         if ind.level2 is None:
-            msg = f"二级指标为空；「{l1}」下应为 {allowed} 之一"
+            msg = f"二级指标为空，指标无法归类；「{l1}」下应为 {allowed} 之一，如「{ctx.fw.level2_names(l1)[0]}」"
         else:
             other = ctx.fw.level1_of_level2(ind.level2)
             raw = show(src.raw.get("level2"))
             if other and other != l1:
-                msg = f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；「{l1}」下应为 {allowed} 之一"
+                msg = (f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；应把一级改为「{other}」，"
+                       f"或把二级改为 {allowed} 之一")
             else:
-                msg = f"二级指标「{raw}」不是「{l1}」下允许的二级指标；应为 {allowed} 之一"
+                msg = f"二级指标「{raw}」不是「{l1}」下允许的二级指标，汇总时无法归类；应为 {allowed} 之一，如「{ctx.fw.level2_names(l1)[0]}」"
         yield ctx.at(msg, cell, t, ind)
 
 
@@ -94,7 +95,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     for t, ind in ctx.indicators():
         l1 = ctx.level1(ind)
         canon = ctx.fw.canonical_level2(l1, ind.level2)
-        if canon is None or squash(ind.level2) == canon:
+        if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         src = ctx.level_source(t, ind, "level2")
         cell = src.cells.get("level2")
@@ -103,9 +104,9 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
         seen.add(cell)
         raw = src.raw.get("level2")
         if squash(ind.level2) == l1:
-            msg = f"二级指标「{show(raw)}」与一级指标重复；应为「{canon}」"
+            msg = f"二级指标「{show(raw)}」与一级指标重复，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         else:
-            msg = f"二级指标「{show(raw)}」写法不规范；应为「{canon}」"
+            msg = f"二级指标「{show(raw)}」写法不规范，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         yield ctx.at(msg, cell, t, ind, fix=set_value(cell, canon, raw))
 
 
@@ -131,7 +132,7 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
         seen.add(c2)
         shared = ctx.shares_level(t, ind, "level1") or ctx.shares_level(t, ind, "level2")
         msg = (f"「{ind.level1}/{ind.level2}」是 2021 年以前的写法；成本指标现为一级指标，"
-               f"应为 一级「{to1}」/ 二级「{to2}」")
+               f"汇总时会被算进产出；应为 一级「{to1}」/ 二级「{to2}」（可用 --fix 修复）")
         fix: tuple = ()
         if shared:
             msg += "（一级指标单元格与其他指标共用，请手工调整）"
@@ -154,7 +155,8 @@ def satisfaction_misfiled(ctx: Context) -> Iterator[Finding]:
             continue
         yield ctx.at(
             f"满意度类指标「{ind.name}」放在「{ind.level1}/{ind.level2 or ''}」下；"
-            "应放在 满意度指标/服务对象满意度指标 下",
+            "满意度是单独的一级指标，放在效益下会少算满意度、多算效益；应放在 满意度指标/服务对象满意度指标 下，"
+            f"如「满意度指标 / 服务对象满意度指标 / {ind.name}」",
             ind.cells.get("name"), t, ind,
         )
 
@@ -173,9 +175,9 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     for t, ind in ctx.indicators():
         cell = ind.cells.get("name")
         if ind.name is None:
-            yield ctx.at("指标名称为空；应填写具体的三级指标名称", cell, t, ind)
+            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
         elif is_name_placeholder(ind.name):
-            yield ctx.at(f"指标名称「{ind.name}」是占位符；应填写具体的三级指标名称", cell, t, ind)
+            yield ctx.at(f"指标名称「{ind.name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
         elif squash(ind.name) in level_names:
             yield ctx.at(
                 f"指标名称「{ind.name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
@@ -193,12 +195,14 @@ def header_missing(ctx: Context) -> Iterator[Finding]:
     form, b = ctx.form, ctx.form.budget
     for f, label in (("department", "部门名称"), ("overall_goal", "年度整体绩效目标")):
         if f not in form.cells:
-            yield ctx.at(f"表头缺少「{label}」栏", None)
+            yield ctx.at(f"表头缺少「{label}」栏，目标表必须有这一项；应在表头加上「{label}」并填写", None)
         elif not getattr(form, f):
-            yield ctx.at(f"{label}为空；应填写{label}", form.cells[f])
+            yield ctx.at(f"{label}为空，目标表必须填写这一项；应填写{label}，"
+                         f"如「{'揭阳市人民政府办公室' if f == 'department' else '保障市政府重大活动不少于20场，热线接通率不低于95%'}」",
+                         form.cells[f])
     for f, label in (("basic", "基本支出"), ("project", "项目支出")):
         if f not in b.cells:
-            yield ctx.at(f"表头缺少「{label}」栏；预算整体情况应列出{label}金额（万元）", None)
+            yield ctx.at(f"表头缺少「{label}」栏，无法核对预算；预算整体情况应列出{label}金额（万元），如「{label} 3793.11」", None)
 
 
 @rule("XP208", Severity.WARNING, fixable=True)
@@ -220,5 +224,69 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
             continue
         seen.add(cell)
         raw = src.raw.get("level1")
-        yield ctx.at(f"一级指标「{show(raw)}」写法不规范；应为「{canon}」", cell, t, ind,
+        yield ctx.at(f"一级指标「{show(raw)}」写法不规范，汇总时会当成另一个一级；应为「{canon}」（可用 --fix 修复）", cell, t, ind,
                      fix=set_value(cell, canon, raw))
+
+
+@rule("XP209", Severity.INFO, fixable=True)
+def level2_former_name(ctx: Context) -> Iterator[Finding]:
+    """二级指标使用旧版名称（如 社会公众或服务对象满意度指标）
+
+    依据：财预〔2015〕88号 时期的正式名称；财预〔2021〕101号 起为"服务对象满意度指标"。
+
+    检查：旧版正式名称不算错误，只作提示：汇总到 2021 年起的表时按新名称归类。
+
+    修复：改为现行名称。
+    """
+    formers = {squash(f) for l1 in ctx.fw.level1 for l2 in l1.level2 for f in l2.former}
+    seen: set[str | None] = set()
+    for t, ind in ctx.indicators():
+        if squash(ind.level2) not in formers:
+            continue
+        l1 = ctx.level1(ind)
+        if not ctx.fw.is_former_level2(l1, ind.level2):
+            continue
+        src = ctx.level_source(t, ind, "level2")
+        cell = src.cells.get("level2")
+        if cell in seen:
+            continue
+        seen.add(cell)
+        canon = ctx.fw.canonical_level2(l1, ind.level2)
+        raw = src.raw.get("level2")
+        yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
+                     "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
+
+
+@rule("XP210", Severity.INFO)
+def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
+    """年度整体绩效目标没有任何数量
+
+    依据：财预〔2015〕88号、中发〔2018〕34号（绩效目标应指向明确、细化量化）。
+
+    检查：年度整体绩效目标通篇是文字、没有一个数字。应写出主要工作的规模或水平，如"保障10项重点工作，
+    办理12345热线来电 ≥30万件，接通率 ≥95%"。这是提示，需人工判断。
+    """
+    goal = ctx.form.overall_goal
+    if goal and not any(ch.isdigit() for ch in squash(goal)):
+        yield ctx.at("年度整体绩效目标只有文字、没有数量，无法据此考核；应写出主要工作的规模或水平，"
+                     "如「办理12345热线来电 ≥30万件，接通率 ≥95%，保障市政府重大活动 ≥20场」",
+                     ctx.form.cells.get("overall_goal"))
+
+
+@rule("XP211", Severity.WARNING)
+def mixed_layouts(ctx: Context) -> Iterator[Finding]:
+    """同一张表混用 2021 年以前和 2021 年起的指标布局
+
+    依据：财预〔2021〕101号（成本指标为一级指标）。
+
+    检查：有的任务把成本指标放在产出指标下（旧版），有的任务用一级"成本指标"（现行）：多半是从往年的表
+    复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
+    """
+    legacy = [(t, i) for t, i in ctx.indicators() if ctx.is_legacy_cost(i)]
+    if not legacy or not any(ctx.level1(i) == "成本指标" for _t, i in ctx.indicators()):
+        return
+    old = sorted({str(t.seq) for t, _ in legacy})
+    t, ind = legacy[0]
+    yield ctx.at(f"本表任务 {'、'.join(old)} 用旧版布局（产出指标/成本指标），其余任务用一级「成本指标」：同一张表"
+                 "混用两种布局，汇总时成本会被算进产出；应统一为 一级「成本指标」/ 二级「经济成本指标」"
+                 "（可用 --fix 按 XP204 修复）", ctx.level_cell(t, ind, "level2"), t, ind)
