@@ -170,6 +170,19 @@ def is_known_op(op: str | None) -> bool:
 
 
 def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
+    """Split a 年度指标值 cell (see :func:`_split_value`); text cells are memoised (a batch of forms
+    repeats the same few hundred target values)."""
+    if type(value) is str:
+        return _split_str(value)
+    return _split_value(value)
+
+
+@lru_cache(maxsize=16384)
+def _split_str(value: str) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
+def _split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
     """Split a 年度指标值 cell into (inline op, number, unit, text).
 
     ``'≥74人'`` -> ('≥', 74, '人', ...); ``'25万元'`` -> (None, 25, '万元', ...);

@@ -219,10 +219,20 @@ class Context:
     def columns(self) -> dict[str, int]:
         return self.form.layout.columns if self.form.layout else {}
 
+    # -- the per-form index: built once, on first use, shared by every rule --
+    @cached_property
+    def rows(self) -> list[tuple[Task, Indicator]]:
+        """Every (task, indicator) of the form, in table order."""
+        return [(t, ind) for t in self.form.tasks for ind in t.indicators]
+
+    @cached_property
+    def filled_rows(self) -> list[tuple[Task, Indicator]]:
+        """The rows that say something beyond their level names (an indicator name, a symbol or a
+        value); rows holding only level names are left to XP206."""
+        return [(t, ind) for t, ind in self.rows if _filled(ind)]
+
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
-        for t in self.form.tasks:
-            for ind in t.indicators:
-                yield t, ind
+        return iter(self.rows)
 
     # -- levels --
     def level1(self, ind: Indicator) -> str | None:
@@ -282,6 +292,16 @@ class Context:
             message=message, cell=cell, task=None if task is None else task.seq,
             indicator=None if ind is None else ind.name, fix=fix,
         )
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _filled(ind: Indicator) -> bool:
+    """The row says something beyond its level names."""
+    raw = ind.raw
+    return not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value")))
 
 
 def _index(task: Task, ind: Indicator) -> int:

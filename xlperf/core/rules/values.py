@@ -38,15 +38,8 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _filled(ind: Indicator) -> bool:
-    """The row says something beyond its level names."""
-    return not (_blank(ind.raw.get("name")) and _blank(ind.raw.get("op")) and _blank(ind.raw.get("value")))
-
-
 def _rows(ctx: Context) -> Iterator[tuple[Task, Indicator]]:
-    for t, ind in ctx.indicators():
-        if _filled(ind):
-            yield t, ind
+    return iter(ctx.filled_rows)
 
 
 def _target(ind: Indicator) -> str:
