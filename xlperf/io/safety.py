@@ -40,6 +40,13 @@ _DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _ROW_REF_RE = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
 _COL_REF_RE = re.compile(rb' r="([A-Z]{1,3})[0-9]')
 _RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+# the same three searches in two scans that start with a literal (the regex engine then jumps from one
+# occurrence of ' r="' or ' ref="' to the next instead of trying a lookbehind at every byte):
+# a cell/row reference gives (letters, digits, '"' when the row counts); a range gives its far corner
+# and the match start, where the element name ('dimension', 'autoFilter') is looked at
+_CELL_REF_RE = re.compile(rb' r="([A-Z]{0,3})([0-9]{1,9})("?)')
+_ANY_RANGE_RE = re.compile(rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+_XML_SPACE = b" \t\r\n"
 
 
 def sniff(path: Path) -> str:
@@ -105,13 +112,15 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
     limit = min(info.file_size, budget)
     tail = b""
     extent = _OdsExtent(info.filename, path) if info.filename == "content.xml" else _Extent(info.filename, path)
+    prolog = _Prolog()
     try:
         with zf.open(info) as fh:
-            # a DTD belongs in the prologue, but comments can push it anywhere: every chunk is searched
-            # (with the end of the previous one, for a reference split across chunks)
+            # a DTD can only stand in the prolog, before the root element (every XML parser refuses one
+            # after it); the prolog is walked token by token (comments and processing instructions of
+            # any length skipped whole), and a part whose start is not plain XML is searched throughout
             while chunk := fh.read(1 << 20):
                 buf = tail + chunk
-                if _DTD_RE.search(buf):
+                if prolog.dtd(chunk, buf):
                     raise UnsafeFileError(
                         f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
                 extent.feed(chunk, buf)
@@ -130,6 +139,76 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
         )
     return seen
+
+
+class _Prolog:
+    """Finds a DTD in a part streamed chunk by chunk: ``dtd(chunk, buf)`` is True when one is there.
+
+    Until the root element starts, the prolog is read token by token: white space, the XML
+    declaration and processing instructions (``<?...?>``), comments (``<!--...-->``); any other
+    ``<!`` there is a DTD (the only other markup a prolog can hold) and refused. Once the root element
+    starts nothing more is searched: a ``<!DOCTYPE`` after it is not a DTD to any XML parser, only a
+    well-formedness error. Anything unexpected before the root (a byte-order mark other than UTF-8's,
+    UTF-16 text, stray characters) makes the whole part searched for ``<!DOCTYPE``/``<!ENTITY``, as
+    every part used to be."""
+
+    __slots__ = ("state", "carry", "first")
+
+    def __init__(self) -> None:
+        self.state = "top"  # top | comment | pi | root (done) | all (search everything)
+        self.carry = b""
+        self.first = True
+
+    def dtd(self, chunk: bytes, buf: bytes) -> bool:
+        if self.state == "root":
+            return False
+        if self.state == "all":
+            return _DTD_RE.search(buf) is not None
+        data = self.carry + chunk
+        self.carry = b""
+        if self.first:
+            if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
+                self.carry = data
+                return False
+            self.first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        pos, n = 0, len(data)
+        while pos < n:
+            if self.state == "comment" or self.state == "pi":
+                end = data.find(b"-->" if self.state == "comment" else b"?>", pos)
+                if end < 0:
+                    self.carry = data[-2:]  # a terminator split across chunks
+                    return False
+                pos = end + (3 if self.state == "comment" else 2)
+                self.state = "top"
+                continue
+            while pos < n and data[pos] in _XML_SPACE:
+                pos += 1
+            if pos >= n:
+                return False
+            if n - pos < 4:
+                self.carry = data[pos:]  # too short to tell '<!--' from '<!DO'
+                return False
+            if data[pos] != 0x3C:  # not '<': not the XML the readers parse; search all of it
+                return self._search_all(data)
+            nxt = data[pos + 1]
+            if data.startswith(b"<!--", pos):
+                self.state, pos = "comment", pos + 4
+            elif nxt == 0x3F:  # '<?'
+                self.state, pos = "pi", pos + 2
+            elif nxt == 0x21:  # '<!' other than a comment: <!DOCTYPE (or worse)
+                return True
+            elif nxt >= 0x80 or chr(nxt).isalpha() or nxt in (0x5F, 0x3A):  # a name: the root element
+                self.state = "root"
+                return False
+            else:  # '<' then something no element name starts with ('<\0': UTF-16): search all of it
+                return self._search_all(data)
+        return False
+
+    def _search_all(self, data: bytes) -> bool:
+        self.state = "all"
+        return _DTD_RE.search(data) is not None
 
 
 def _col_number(letters: bytes) -> int:
@@ -155,13 +234,22 @@ class _Extent:
         self.rows = self.cols = 0
 
     def feed(self, chunk: bytes, buf: bytes) -> None:
-        rows = _ROW_REF_RE.findall(buf)
-        if rows:
-            self.rows = max(self.rows, max(map(int, rows)))
-        letters = set(_COL_REF_RE.findall(buf))
-        for col, row in _RANGE_REF_RE.findall(buf):
-            letters.add(col)
-            self.rows = max(self.rows, int(row))
+        # equivalent to _ROW_REF_RE, _COL_REF_RE and _RANGE_REF_RE over ``buf``, in two literal scans
+        letters: set[bytes] = set()
+        if b' r="' in buf:
+            refs = _CELL_REF_RE.findall(buf)
+            rows = [d for _c, d, q in refs if q]
+            if rows:
+                self.rows = max(self.rows, max(map(int, rows)))
+            letters = {c for c, _d, _q in refs if c}
+        if b' ref="' in buf:
+            for m in _ANY_RANGE_RE.finditer(buf):
+                start = m.start()
+                if buf.endswith(b"dimension", 0, start) or buf.endswith(b"autoFilter", 0, start):
+                    continue
+                col, row = m.groups()
+                letters.add(col)
+                self.rows = max(self.rows, int(row))
         if letters:
             self.cols = max(self.cols, max(map(_col_number, letters)))
         if self.rows * self.cols > MAX_SHEET_CELLS:
