@@ -73,6 +73,8 @@ def squash(value: Any) -> str:
     """``clean`` with every whitespace character removed (for comparisons of names and labels)."""
     if type(value) is str:
         return _squash_str(value)
+    if value is None:
+        return ""
     return _WS_RE.sub("", clean(value))
 
 
@@ -85,6 +87,8 @@ def _squash_str(value: str) -> str:
 def label_key(value: Any) -> str:
     if isinstance(value, str):
         return _label_key_str(value)
+    if value is None:
+        return ""
     return _label_key(value)
 
 

@@ -110,8 +110,12 @@ def _xml(zf: zipfile.ZipFile, name: str) -> Any | None:
     info = zf.getinfo(real)
     if info.file_size > _SMALL_PART:
         raise UnsafeFileError(f"{real} 过大（{info.file_size // (1024 * 1024)} MB），拒绝处理")
-    with zf.open(info) as fh:
-        data = fh.read(_SMALL_PART + 1)
+    kept = getattr(zf, "checked", {}).get(real)  # inflated (and size-checked) by check_zip
+    if kept is not None:
+        data = kept
+    else:
+        with zf.open(info) as fh:
+            data = fh.read(_SMALL_PART + 1)
     if len(data) > _SMALL_PART:
         raise UnsafeFileError(f"{real} 实际大小超过声明大小，拒绝处理")
     if safety._DTD_RE.search(data):
@@ -201,7 +205,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
                ) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
     """One read of a sheet part: its formulas, and the cells styled with a percent format."""
     try:
-        data = zf.read(part)
+        data = safety.read_checked(zf, part)
     except KeyError:
         return {}, set()
     cells: set[tuple[int, int]] = set()
