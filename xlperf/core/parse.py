@@ -101,6 +101,14 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         for c in range(m.c0, m.c1 + 1):
             merged_cols.setdefault(c, []).append(m)
     no_merge_info = not grid.merges
+    # the rows a merged block covers in the level columns (where a blank level inherits the one above),
+    # as sets when they are of a sane size (a hostile block of a million rows is asked block by block)
+    level_rows: dict[int, set[int]] = {}
+    for f in ("level1", "level2"):
+        c = cols.get(f)
+        blocks_c = merged_cols.get(c, []) if c is not None else []
+        if c is not None and sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
+            level_rows[c] = {r for m in blocks_c for r in range(m.r0, m.r1 + 1)}
     ind_fields = [f for f in ("level1", "level2", "indicator", "core", "op", "value", "unit") if f in cols]
     task_fields = [f for f in ("seq", "name", "content", "source", "amount") if f in cols]
     spots = _spots(cols)
@@ -128,7 +136,9 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
             for f in ("level1", "level2"):
                 if ind[f] is None and f in cols:
                     c = cols[f]
-                    covered = no_merge_info or any(m.contains(r, c) for m in merged_cols.get(c, ()))
+                    rows_c = level_rows.get(c)
+                    covered = no_merge_info or (r in rows_c if rows_c is not None
+                                                else any(m.contains(r, c) for m in merged_cols.get(c, ())))
                     if covered and prev[f] is not None:
                         ind[f] = prev[f]
                         ind["inherited"].append(f)

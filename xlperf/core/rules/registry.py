@@ -234,19 +234,34 @@ class Context:
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
         return iter(self.rows)
 
+    @cached_property
+    def level_counts(self) -> dict[int, dict[str | None, int]]:
+        """Per task (by ``id``): how many of its indicators fall under each canonical 一级, counting the
+        cost indicators (一级 成本指标, or the pre-2021 产出指标/成本指标 placement) as 成本指标 only."""
+        out: dict[int, dict[str | None, int]] = {}
+        for t in self.form.tasks:
+            counts: dict[str | None, int] = {}
+            for ind in t.indicators:
+                kind = "成本指标" if self.is_cost(ind) else self.level1(ind)
+                counts[kind] = counts.get(kind, 0) + 1
+            out[id(t)] = counts
+        return out
+
     # -- levels --
     def level1(self, ind: Indicator) -> str | None:
         """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
-        key = id(ind)
-        if key not in self._l1:
-            self._l1[key] = self.fw.canonical_level1(ind.level1)
-        return self._l1[key]
+        try:
+            return self._l1[id(ind)]
+        except KeyError:
+            found = self._l1[id(ind)] = self.fw.canonical_level1(ind.level1)
+            return found
 
     def is_legacy_cost(self, ind: Indicator) -> bool:
-        key = id(ind)
-        if key not in self._legacy:
-            self._legacy[key] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
-        return self._legacy[key]
+        try:
+            return self._legacy[id(ind)]
+        except KeyError:
+            found = self._legacy[id(ind)] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
+            return found
 
     def is_cost(self, ind: Indicator) -> bool:
         """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
