@@ -55,16 +55,34 @@ def _full_search(buf: bytes) -> tuple[int, int]:
     return rows, max(map(safety._col_number, letters), default=0)
 
 
-def test_extent_matches_the_full_searches(monkeypatch):
-    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", 10 ** 30)
+@pytest.mark.parametrize("cap", [0, 1, 30, 260_000, 2_000_000])
+def test_extent_decides_like_the_full_searches(monkeypatch, cap):
+    """Refused exactly when the full searches' corner is beyond the cap, and then with that corner."""
+    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", cap)
     rnd = random.Random(16)
-    atoms = [b' r="', b' ref="', b"A", b"XFD", b"ABCD", b"1", b"0", b"9999999999", b'"', b":", b"dimension",
-             b"autoFilter", b"<c", b"x", b" ", b"12"]
-    for _ in range(20_000):
+    atoms = [b' r="', b' ref="', b"A", b"Z", b"AA", b"XFD", b"ABCD", b"1", b"0", b"9999", b"99999", b"9999999999",
+             b'"', b":", b"dimension", b"autoFilter", b"<c", b"x", b" ", b"12"]
+    for _ in range(5_000):
         buf = b"".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 14)))
+        rows, cols = _full_search(buf)
         e = _Extent("x", Path("x"))
-        e.feed(buf, buf)
-        assert (e.rows, e.cols) == _full_search(buf), buf
+        if rows * cols > cap:
+            with pytest.raises(UnsafeFileError):
+                e.feed(buf, buf)
+            assert (e.rows, e.cols) == (rows, cols), buf
+        else:
+            e.feed(buf, buf)
+
+
+def test_extent_in_chunks_is_exact(monkeypatch):
+    """A part read in several chunks is measured exactly, chunk by chunk."""
+    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", 10 ** 30)
+    part = b'<row r="3"><c r="B3"/></row>' + b" " * safety._CHUNK + b'<c r="AC17"/><mergeCell ref="A1:D40"/>'
+    e = _Extent("x", Path("x"))
+    for i in range(0, len(part), safety._CHUNK):
+        chunk = part[i:i + safety._CHUNK]
+        e.feed(chunk, chunk)
+    assert (e.rows, e.cols) == (40, 29)
 
 
 def _workbook(tmp_path: Path, sheet: bytes) -> Path:

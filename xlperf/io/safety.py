@@ -45,6 +45,17 @@ _RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0
 # before each match ('dimension', 'autoFilter') is looked at by the caller
 _ANY_RANGE_RE = re.compile(rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
 _XML_SPACE = b" \t\r\n"
+# does a part reach beyond A1:Z9999? a cell or row reference with a row of five digits or more, or a
+# column of two letters or more (what _ROW_REF_RE / _COL_REF_RE would find beyond that corner); found as
+# plain substrings once capital letters are folded to "A" and digits to "0" (one C pass, no regex):
+# ' r="' + [A-Z]{0,3} + [0-9]{5} and ' r="' + [A-Z]{2}
+_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
+_DEEP_ROWS = tuple(b' r="' + b"A" * k + b"00000" for k in range(4))
+_WIDE_COLS = b' r="AA'
+_SMALL_ROWS, _SMALL_COLS = 9999, 26
+# the ranges _RANGE_REF_RE leaves out, found the same way as all ranges are (by literal prefixes)
+_SKIPPED_RANGE_RES = tuple(re.compile(name + rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+                           for name in (b"dimension", b"autoFilter"))
 
 
 def sniff(path: Path) -> str:
@@ -67,6 +78,7 @@ def sniff(path: Path) -> str:
     return "text"
 
 
+_CHUNK = 1 << 20  # parts are inflated this much at a time
 _KEEP_PART = 1 << 20  # parts up to this size are kept once inflated (CheckedZip.checked) ...
 _KEEP_TOTAL = 8 << 20  # ... up to this much per workbook
 
@@ -147,7 +159,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             # a DTD can only stand in the prolog, before the root element (every XML parser refuses one
             # after it); the prolog is walked token by token (comments and processing instructions of
             # any length skipped whole), and a part whose start is not plain XML is searched throughout
-            while chunk := fh.read(1 << 20):
+            while chunk := fh.read(_CHUNK):
                 buf = tail + chunk
                 if prolog.dtd(chunk, buf):
                     raise UnsafeFileError(
@@ -265,27 +277,49 @@ class _Extent:
     def __init__(self, part: str, path: Path) -> None:
         self.part, self.path = part, path
         self.rows = self.cols = 0
+        self.first = True
 
     def feed(self, chunk: bytes, buf: bytes) -> None:
+        whole = self.first and len(chunk) < _CHUNK  # the part in one piece: this is the only call
+        self.first = False
         letters: set[bytes] = set()
-        if b' r="' in buf:
+        far = self._ranges(buf)
+        if far:
+            letters.update(col for col, _row in far)
+            self.rows = max(self.rows, max(int(row) for _col, row in far))
+        if b' r="' in buf and not (whole and self._small(buf, letters)):
             rows = _ROW_REF_RE.findall(buf)
             if rows:
                 self.rows = max(self.rows, max(map(int, rows)))
-            letters = set(_COL_REF_RE.findall(buf))
-        if b' ref="' in buf:  # what _RANGE_REF_RE finds, by a scan that starts with a literal
-            far = []
-            for m in _ANY_RANGE_RE.finditer(buf):
-                start = m.start()
-                if not (buf.endswith(b"dimension", 0, start) or buf.endswith(b"autoFilter", 0, start)):
-                    far.append(m.groups())
-            if far:
-                letters.update(col for col, _row in far)
-                self.rows = max(self.rows, max(int(row) for _col, row in far))
+            letters.update(_COL_REF_RE.findall(buf))
         if letters:
             self.cols = max(self.cols, max(map(_col_number, letters)))
         if self.rows * self.cols > MAX_SHEET_CELLS:
             raise _too_big(self.part, self.path, self.rows, self.cols)
+
+    @staticmethod
+    def _ranges(buf: bytes) -> list[tuple[bytes, bytes]]:
+        """The far corners _RANGE_REF_RE finds, by a scan that starts with a literal."""
+        if b' ref="' not in buf:
+            return []
+        far = _ANY_RANGE_RE.findall(buf)
+        skipped = [m for rx in _SKIPPED_RANGE_RES for m in rx.findall(buf)]
+        if skipped:  # every skipped one is also in ``far``: take each out once
+            from collections import Counter
+
+            far = list((Counter(far) - Counter(skipped)).elements())
+        return far
+
+    def _small(self, buf: bytes, letters: set[bytes]) -> bool:
+        """True when the whole part's cell and row references provably stay within A1:Z9999 and that
+        corner together with the ranges is within the cap: the exact maxima cannot exceed it then."""
+        cols = max(map(_col_number, letters), default=0)
+        if max(self.rows, _SMALL_ROWS) * max(self.cols, cols, _SMALL_COLS) > MAX_SHEET_CELLS:
+            return False
+        shape = buf.translate(_SHAPE)
+        if _WIDE_COLS in shape:
+            return False
+        return b"00000" not in shape or not any(deep in shape for deep in _DEEP_ROWS)
 
     def close(self) -> None:
         pass
