@@ -11,6 +11,8 @@ import os
 import re
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -142,39 +144,43 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
 
 def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int,
                   keep: dict[str, bytes] | None = None) -> int:
-    """Stream-decompress one XML part: reject a DTD anywhere in it, a total beyond the cap and a used
+    """Stream-decompress one XML part: reject a DTD in its prolog, a total beyond the cap and a used
     range beyond :data:`MAX_SHEET_CELLS` (``content.xml`` of an .ods: its repeated rows and cells).
 
     zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
-    size is reported as corrupt before any other parser reads it. Returns the bytes seen. ``keep``:
-    where to put the part's bytes when it was read whole in one chunk."""
+    size is reported as corrupt before any other parser reads it (a small part inflated in one go by
+    :func:`_inflate_whole` the same way). Returns the bytes seen. ``keep``: where to put the part's
+    bytes when it was read whole in one chunk."""
     seen = 0
     limit = min(info.file_size, budget)
-    tail = b""
     extent = _OdsExtent(info.filename, path) if info.filename == "content.xml" else _Extent(info.filename, path)
     prolog = _Prolog()
-    chunks, last = 0, b""
     try:
-        with zf.open(info) as fh:
-            # a DTD can only stand in the prolog, before the root element (every XML parser refuses one
-            # after it); the prolog is walked token by token (comments and processing instructions of
-            # any length skipped whole), and a part whose start is not plain XML is searched throughout
-            while chunk := fh.read(_CHUNK):
-                buf = tail + chunk
-                if prolog.dtd(chunk, buf):
-                    raise UnsafeFileError(
-                        f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-                extent.feed(chunk, buf)
-                tail = chunk[-32:]
-                seen += len(chunk)
-                if seen > limit:
-                    break
-                chunks += 1
-                last = chunk
-            else:
-                extent.close()
-                if keep is not None and chunks == 1 and seen == info.file_size:
-                    keep[info.filename] = last
+        data = _inflate_whole(zf, info)
+        if data is not None:  # the same checks as on the first (and only) chunk below, in the same order
+            chunks = [data]
+        else:
+            chunks = _chunks(zf, info)
+        tail = b""
+        n = 0
+        # a DTD can only stand in the prolog, before the root element (every XML parser refuses one
+        # after it); the prolog is walked token by token (comments and processing instructions of any
+        # length skipped whole), and a part whose start is not plain XML is searched throughout
+        for chunk in chunks:
+            buf = tail + chunk
+            if prolog.dtd(chunk, buf):
+                raise UnsafeFileError(f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
+            extent.feed(chunk, buf)
+            tail = chunk[-32:]
+            seen += len(chunk)
+            if seen > limit:
+                break
+            n += 1
+            last = chunk
+        else:
+            extent.close()
+            if keep is not None and n == 1 and seen == info.file_size:
+                keep[info.filename] = last
     except UnsafeFileError:
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
@@ -184,6 +190,42 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
         )
     return seen
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member inflated :data:`_CHUNK` bytes at a time by zipfile (which stops at the declared size
+    and checks the CRC at the end)."""
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A small stored or deflated member inflated in one go, as ``zf.read`` would give it: at most its
+    declared size, the local header and the CRC checked (``BadZipFile`` otherwise). ``None`` for anything
+    else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
+    if (info.file_size >= _CHUNK or info.compress_size > _CHUNK or info.flag_bits & 0x61
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or zf.fp is None):
+        return None
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    head = fp.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+    name = fp.read(name_len)
+    name_str = name.decode("utf-8") if flags & 0x800 else name.decode(zf.metadata_encoding or "cp437")
+    if name_str != info.orig_filename:
+        raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
+    fp.seek(extra_len, 1)
+    raw = fp.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        data = zlib.decompressobj(-15).decompress(raw, info.file_size) if info.file_size else b""
+    else:
+        data = raw[:info.file_size]
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 or size for {info.filename}")
+    return data
 
 
 class _Prolog:
