@@ -26,6 +26,8 @@ def _text(v: Any) -> str | None:
     the model keeps the user's characters; comparisons normalise on their own."""
     if v is None:
         return None
+    if type(v) is str:
+        return v.strip() or None
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return clean(v)
     s = str(v).strip()
@@ -114,9 +116,13 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     spots = _spots(cols)
     prev: dict[str, Any] | None = None
     get = grid.values.get
+    col_items = list(cols.items())
     for r in range(layout.first_data_row, grid.nrows):
-        row = {f: get((r, c)) for f, c in cols.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
+        row = {f: get((r, c)) for f, c in col_items}
+        for v in row.values():
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                break
+        else:  # an empty row
             continue
         first = label_key(row.get("seq")) or label_key(row.get("name"))
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
@@ -129,7 +135,10 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
             blocks.append(block)
             prev = None
         block["last_row"] = r
-        if all(row.get(f) in (None, "") for f in ind_fields):
+        for f in ind_fields:
+            if row[f] not in (None, ""):
+                break
+        else:  # no indicator on this row
             continue
         ind = _indicator_fields(grid, r, row, cols, spots)
         if prev is not None:

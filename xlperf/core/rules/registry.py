@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..edits import SetValue
@@ -187,9 +187,7 @@ def run_rules(
     ign = list(config.ignore) + list(ignore or ())
     ctx = Context(form, config)
     issues: list[Issue] = []
-    for r in all_rules():
-        if not code_selected(r.code, sel, ign):
-            continue
+    for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
         sev = config.severity_of(r.code, r.severity)
         for f in r.func(ctx):
             issues.append(Issue(
@@ -197,6 +195,12 @@ def run_rules(
                 cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=r.title,
             ))
     return issues
+
+
+@lru_cache(maxsize=64)
+def _selected(sel: tuple[str, ...] | None, ign: tuple[str, ...], _registered: int) -> tuple[Rule, ...]:
+    """The rules ``select``/``ignore`` leave, by code (``_registered``: a rule registered later is seen)."""
+    return tuple(r for r in all_rules() if code_selected(r.code, sel, ign))
 
 
 # -- the context rules read -------------------------------------------------------------------------
