@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .text import to_decimal
@@ -28,16 +27,6 @@ class FormulaError(ValueError):
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    return list(_token_tuple(text))
-
-
-@lru_cache(maxsize=4096)
-def _token_tuple(text: str) -> tuple[tuple[str, str], ...]:
-    """The tokens of a formula (memoised: a batch of forms repeats the same few SUM formulas)."""
-    return tuple(_scan(text))
-
-
-def _scan(text: str) -> list[tuple[str, str]]:
     pos, out = 0, []
     text = text.strip()
     while pos < len(text):
@@ -75,14 +64,11 @@ def evaluate(grid: Grid, row: int, col: int, _stack: frozenset[tuple[int, int]] 
         r1, c1 = parse_a1(b)
         if (r1 - r0 + 1) * (c1 - c0 + 1) > 1_000_000:
             raise FormulaError("range too large")
-        values, formulas = grid.values, grid.formulas
-        if (r1 - r0 + 1) * (c1 - c0 + 1) <= len(values) + len(formulas):  # a small range: its own cells
-            cells = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
-                     if (r, c) in values or (r, c) in formulas]
-        else:  # a range larger than the sheet's filled cells: those cells
-            cells = sorted({(r, c) for (r, c) in list(values) + list(formulas)
-                            if r0 <= r <= r1 and c0 <= c <= c1})
-        return [cell_value(f"{_col(c)}{r + 1}") for r, c in cells]
+        vals = []
+        for (r, c) in list(grid.values) + list(grid.formulas):
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                vals.append((r, c))
+        return [cell_value(f"{_col(c)}{r + 1}") for r, c in sorted(set(vals))]
 
     def peek() -> tuple[str, str] | None:
         return toks[i] if i < len(toks) else None
