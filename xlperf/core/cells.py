@@ -90,6 +90,14 @@ def normalize_cells(
     for m in merges:
         if m.r1 == m.r0 and m.c1 == m.c0:
             continue
+        if (m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) <= 4096:  # the usual small block: its own cells
+            top = (m.r0, m.c0)
+            for r in range(m.r0, m.r1 + 1):
+                for c in range(m.c0, m.c1 + 1):
+                    k = (r, c)
+                    if k in values and k != top:
+                        covered.add(k)
+            continue
         if m.r1 - m.r0 > 4096:  # a huge block: look at the filled cells instead of every row
             covered.update(k for k in values if m.r0 <= k[0] <= m.r1 and m.c0 <= k[1] <= m.c1
                            and k != (m.r0, m.c0))
@@ -118,6 +126,8 @@ def normalize_cells(
                 continue
         elif t is int and key not in formats:
             v = raw
+        elif t is float and key not in formats:  # calamine's numbers: whole ones become int
+            v = int(raw) if raw.is_integer() and abs(raw) < 2**53 else raw
         else:
             v = normalize_value(raw, formats.get(key))
         if v is not None:

@@ -10,9 +10,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from .text import squash
+
+_MEMO_CAP = 50_000  # lookups remembered per framework (bounded: a long-lived add-in process)
 
 
 class Level2(BaseModel):
@@ -38,6 +40,9 @@ class Framework(BaseModel):
     basis: str = ""
     level1: list[Level1]
     legacy: list[Legacy] = Field(default_factory=list)
+    # answers of the lookups below by their arguments: a batch asks about the same few level names
+    # for every indicator of every form
+    _memo: dict[tuple, object] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self) -> Framework:
@@ -61,6 +66,16 @@ class Framework(BaseModel):
 
     def canonical_level1(self, text: str | None) -> str | None:
         """Canonical 一级 for a typed value (spaces, full-width, missing 指标 suffix tolerated)."""
+        key = ("canonical_level1", text)
+        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        if len(memo) > _MEMO_CAP:
+            memo.clear()
+        memo[key] = found = self._canonical_level1(text)
+        return found
+
+    def _canonical_level1(self, text: str | None) -> str | None:
         s = squash(text)
         for name in self.level1_names:
             if s == name or s + "指标" == name:
@@ -69,6 +84,16 @@ class Framework(BaseModel):
 
     def canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         """Canonical 二级 under ``level1`` for a typed 二级 (its own name or an alias); None if not allowed."""
+        key = ("canonical_level2", level1, text)
+        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        if len(memo) > _MEMO_CAP:
+            memo.clear()
+        memo[key] = found = self._canonical_level2(level1, text)
+        return found
+
+    def _canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         s = squash(text)
         for l1 in self.level1:
             if l1.name != level1:
@@ -84,6 +109,16 @@ class Framework(BaseModel):
         return any(s in l2.former for l1 in self.level1 if l1.name == level1 for l2 in l1.level2)
 
     def legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
+        key = ("legacy_target", level1, level2)
+        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        if len(memo) > _MEMO_CAP:
+            memo.clear()
+        memo[key] = found = self._legacy_target(level1, level2)
+        return found
+
+    def _legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
         s1, s2 = squash(level1), squash(level2)
         for lg in self.legacy:
             if s1 == lg.level1 and s2 in lg.level2:
@@ -92,6 +127,16 @@ class Framework(BaseModel):
 
     def level1_of_level2(self, text: str | None) -> str | None:
         """The 一级 a 二级 name (or alias) belongs to, if any."""
+        key = ("level1_of_level2", text)
+        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        if len(memo) > _MEMO_CAP:
+            memo.clear()
+        memo[key] = found = self._level1_of_level2(text)
+        return found
+
+    def _level1_of_level2(self, text: str | None) -> str | None:
         s = squash(text)
         for l1 in self.level1:
             for l2 in l1.level2:

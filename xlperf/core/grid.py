@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 _COL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -135,11 +136,11 @@ class Grid:
 
     @property
     def nrows(self) -> int:
-        return max((r for r, _ in self.values), default=-1) + 1
+        return max(self.values)[0] + 1 if self.values else 0  # (row, col) keys: the largest has the last row
 
     @property
     def ncols(self) -> int:
-        return max((c for _, c in self.values), default=-1) + 1
+        return max(map(itemgetter(1), self.values), default=-1) + 1
 
     def get(self, row: int, col: int) -> Any:
         return self.values.get((row, col))

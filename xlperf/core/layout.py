@@ -86,7 +86,9 @@ def _label_index(grid: Grid, limit_row: int | None) -> dict[str, list[tuple[int,
 
 def find_table(grid: Grid) -> TableLayout:
     """Locate the task table header: the row holding 一级指标 plus up to two rows above it."""
-    anchors = [(r, c) for (r, c), v in grid.values.items() if isinstance(v, str) and label_key(v) == "一级指标"]
+    # ("级" has no compatibility form that NFKC would turn into it: a label without one cannot be 一级指标)
+    anchors = [(r, c) for (r, c), v in grid.values.items()
+               if isinstance(v, str) and "级" in v and label_key(v) == "一级指标"]
     if not anchors:
         raise NotAFormError("不是绩效目标表：未找到任务绩效指标表头（一级指标）")
     ar = min(anchors)[0]

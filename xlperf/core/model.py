@@ -7,9 +7,11 @@ first, numbers as JSON numbers, missing values as null.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _num(d: Decimal | None) -> int | float | None:
@@ -24,6 +26,24 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, Decimal):
         return _num(v)
     return v
+
+
+_set = object.__setattr__
+
+
+def assemble(cls: type[M], values: dict[str, Any]) -> M:
+    """``cls.model_construct(**values)`` for the parser's hot path: ``values`` are already the checked
+    field values, holding every field of ``cls`` (anything else goes through ``model_construct``).
+    Builds the instance without pydantic's per-field default and alias handling (a form has hundreds
+    of indicators)."""
+    if values.keys() != cls.__pydantic_fields__.keys() or cls.__pydantic_post_init__:
+        return cls.model_construct(**values)
+    m = cls.__new__(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
 
 
 class Located(BaseModel):

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from .formula import cell_number
-from .grid import Grid, a1
+from .grid import Grid, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
-from .model import Budget, Form, Indicator, TableLayout, Task
+from .model import Budget, Form, Indicator, TableLayout, Task, assemble
 from .text import clean, label_key, normalize_op, split_value, to_decimal, to_int
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -26,6 +26,8 @@ def _text(v: Any) -> str | None:
     the model keeps the user's characters; comparisons normalise on their own."""
     if v is None:
         return None
+    if type(v) is str:
+        return v.strip() or None
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return clean(v)
     s = str(v).strip()
@@ -101,13 +103,26 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         for c in range(m.c0, m.c1 + 1):
             merged_cols.setdefault(c, []).append(m)
     no_merge_info = not grid.merges
+    # the rows a merged block covers in the level columns (where a blank level inherits the one above),
+    # as sets when they are of a sane size (a hostile block of a million rows is asked block by block)
+    level_rows: dict[int, set[int]] = {}
+    for f in ("level1", "level2"):
+        c = cols.get(f)
+        blocks_c = merged_cols.get(c, []) if c is not None else []
+        if c is not None and sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
+            level_rows[c] = {r for m in blocks_c for r in range(m.r0, m.r1 + 1)}
     ind_fields = [f for f in ("level1", "level2", "indicator", "core", "op", "value", "unit") if f in cols]
     task_fields = [f for f in ("seq", "name", "content", "source", "amount") if f in cols]
+    spots = _spots(cols)
     prev: dict[str, Any] | None = None
     get = grid.values.get
+    col_items = list(cols.items())
     for r in range(layout.first_data_row, grid.nrows):
-        row = {f: get((r, c)) for f, c in cols.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
+        row = {f: get((r, c)) for f, c in col_items}
+        for v in row.values():
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                break
+        else:  # an empty row
             continue
         first = label_key(row.get("seq")) or label_key(row.get("name"))
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
@@ -120,14 +135,19 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
             blocks.append(block)
             prev = None
         block["last_row"] = r
-        if all(row.get(f) in (None, "") for f in ind_fields):
+        for f in ind_fields:
+            if row[f] not in (None, ""):
+                break
+        else:  # no indicator on this row
             continue
-        ind = _indicator_fields(grid, r, row, cols)
+        ind = _indicator_fields(grid, r, row, cols, spots)
         if prev is not None:
             for f in ("level1", "level2"):
                 if ind[f] is None and f in cols:
                     c = cols[f]
-                    covered = no_merge_info or any(m.contains(r, c) for m in merged_cols.get(c, ()))
+                    rows_c = level_rows.get(c)
+                    covered = no_merge_info or (r in rows_c if rows_c is not None
+                                                else any(m.contains(r, c) for m in merged_cols.get(c, ())))
                     if covered and prev[f] is not None:
                         ind[f] = prev[f]
                         ind["inherited"].append(f)
@@ -142,25 +162,34 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
             c = cols["amount"]
             if (r, c) in grid.formulas or to_decimal(row.get("amount")) is not None:
                 amount = cell_number(grid, r, c)
-        tasks.append(Task.model_construct(
-            sheet=sheet, row=r, last_row=b["last_row"],
-            cells={f: a1(r, cols[f]) for f in task_fields},
-            seq=to_int(seq) if to_int(seq) is not None else _text(seq),
-            name=_text(row.get("name")), content=_text(row.get("content")), source=_text(row.get("source")),
-            amount=amount,
-            raw={k: row.get(k) for k in ("seq", "name", "content", "source", "amount")},
-            indicators=[Indicator.model_construct(**d) for d in b["indicators"]],
-        ))
+        number = to_int(seq)
+        tasks.append(assemble(Task, {
+            "sheet": sheet, "row": r, "cells": {f: a1(r, cols[f]) for f in task_fields},
+            "seq": number if number is not None else _text(seq),
+            "name": _text(row.get("name")), "content": _text(row.get("content")), "source": _text(row.get("source")),
+            "amount": amount,
+            "indicators": [assemble(Indicator, d) for d in b["indicators"]],
+            "raw": {k: row.get(k) for k in ("seq", "name", "content", "source", "amount")},
+            "last_row": b["last_row"],
+        }))
     return tasks
 
 
-def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int]) -> dict[str, Any]:
-    cells, raw = {}, {}
-    for f in ("level1", "level2", "indicator", "core", "op", "value", "unit"):
-        if f in cols:
-            key = "name" if f == "indicator" else f
-            cells[key] = a1(r, cols[f])
-            raw[key] = row.get(f)
+_IND_FIELDS = ("level1", "level2", "indicator", "core", "op", "value", "unit")
+
+
+def _spots(cols: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(model key, table field, column letters) of the indicator columns the table has."""
+    return [("name" if f == "indicator" else f, f, col_letter(cols[f])) for f in _IND_FIELDS if f in cols]
+
+
+def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int],
+                      spots: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
+    """The field values of the indicator on row ``r`` (every field of :class:`Indicator`, in order)."""
+    number = str(r + 1)
+    spots = _spots(cols) if spots is None else spots
+    cells = {key: letters + number for key, _f, letters in spots}
+    raw = {key: row.get(f) for key, f, _letters in spots}
     op = normalize_op(row.get("op"))
     if op == "定量":
         op = None
@@ -177,10 +206,10 @@ def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, i
     else:
         value, unit = text or None, unit_col
     return {
-        "sheet": grid.sheet, "row": r, "cells": cells, "raw": raw, "inherited": [],
+        "sheet": grid.sheet, "row": r, "cells": cells,
         "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
         "name": _text(row.get("indicator")), "core": _core(row.get("core")),
-        "op": op, "op_inline": op_inline, "value": value, "unit": unit,
+        "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
     }
 
 

@@ -73,6 +73,8 @@ def squash(value: Any) -> str:
     """``clean`` with every whitespace character removed (for comparisons of names and labels)."""
     if type(value) is str:
         return _squash_str(value)
+    if value is None:
+        return ""
     return _WS_RE.sub("", clean(value))
 
 
@@ -85,6 +87,8 @@ def _squash_str(value: str) -> str:
 def label_key(value: Any) -> str:
     if isinstance(value, str):
         return _label_key_str(value)
+    if value is None:
+        return ""
     return _label_key(value)
 
 
@@ -182,6 +186,19 @@ def is_known_op(op: str | None) -> bool:
 
 
 def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
+    """Split a 年度指标值 cell (see :func:`_split_value`); text cells are memoised (a batch of forms
+    repeats the same few hundred target values)."""
+    if type(value) is str:
+        return _split_str(value)
+    return _split_value(value)
+
+
+@lru_cache(maxsize=16384)
+def _split_str(value: str) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
+def _split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
     """Split a 年度指标值 cell into (inline op, number, unit, text).
 
     ``'≥74人'`` -> ('≥', 74, '人', ...); ``'25万元'`` -> (None, 25, '万元', ...);

@@ -112,29 +112,63 @@ _SMALL_PART = 32 * 1024 * 1024  # workbook.xml, its relationships, styles.xml: n
 
 
 def _xml(zf: zipfile.ZipFile, name: str) -> Any | None:
-    """A small XML part parsed, or None when missing or unreadable.
+    """A small XML part parsed, or None when missing or unreadable (see :func:`_part`)."""
+    return _parse(_part(zf, name))
+
+
+def _parse(data: bytes | None) -> Any | None:
+    from xml.etree.ElementTree import fromstring
+
+    if data is None:
+        return None
+    try:
+        return fromstring(data)
+    except Exception:
+        return None
+
+
+def _part(zf: zipfile.ZipFile, name: str) -> bytes | None:
+    """The bytes of a small XML part, or None when missing.
 
     Guarded here, where the bytes are decoded, whatever :func:`xlperf.io.safety.check_zip` looked at:
     a part beyond 32 MB is not read, and a part holding a DTD is refused. Without a DTD there are no
     entities to expand, so the C parser is safe (and five times faster than defusedxml's hooks)."""
-    from xml.etree.ElementTree import fromstring
-
     real = _member(zf, name)
     if real is None:
         return None
     info = zf.getinfo(real)
     if info.file_size > _SMALL_PART:
         raise UnsafeFileError(f"{real} 过大（{info.file_size // (1024 * 1024)} MB），拒绝处理")
-    with zf.open(info) as fh:
-        data = fh.read(_SMALL_PART + 1)
+    kept = getattr(zf, "checked", {}).get(real)  # inflated (and size-checked) by check_zip
+    if kept is not None:
+        data = kept
+    else:
+        with zf.open(info) as fh:
+            data = fh.read(_SMALL_PART + 1)
     if len(data) > _SMALL_PART:
         raise UnsafeFileError(f"{real} 实际大小超过声明大小，拒绝处理")
     if safety._DTD_RE.search(data):
         raise UnsafeFileError(f"{real} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理")
-    try:
-        return fromstring(data)
-    except Exception:
-        return None
+    return data
+
+
+# what workbook_info / percent_styles found, by the bytes they read (departments fill in copies of one
+# template: most files of a batch share their styles and workbook parts); bounded
+_MEMO: dict[tuple[Any, ...], Any] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(key: tuple[Any, ...], make: Any) -> Any:
+    if sum(len(k) for k in key if isinstance(k, bytes)) > 256 * 1024:
+        return make()
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = make()
+        with _MEMO_LOCK:
+            if len(_MEMO) >= 256:
+                _MEMO.clear()
+            _MEMO[key] = hit
+    return hit
 
 
 def _member(zf: zipfile.ZipFile, name: str) -> str | None:
@@ -148,8 +182,13 @@ def _member(zf: zipfile.ZipFile, name: str) -> str | None:
 
 
 def workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
-    root = _xml(zf, "xl/workbook.xml")
-    rels = _xml(zf, "xl/_rels/workbook.xml.rels")
+    book, links = _part(zf, "xl/workbook.xml"), _part(zf, "xl/_rels/workbook.xml.rels")
+    info = _memo(("info", book, links, tuple(zf.namelist())), lambda: _workbook_info(zf, book, links))
+    return WorkbookInfo(dict(info.parts), info.active)
+
+
+def _workbook_info(zf: zipfile.ZipFile, book: bytes | None, links: bytes | None) -> WorkbookInfo:
+    root, rels = _parse(book), _parse(links)
     if root is None:
         return WorkbookInfo({}, None)
     targets: dict[str, str] = {}
@@ -216,9 +255,14 @@ _PERCENT_BUILTIN = {9, 10}  # 0%  0.00%
 
 def percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
     """Indices of the cell styles (``cellXfs``) whose number format shows a percentage."""
+    data = _part(zf, "xl/styles.xml")
+    return _memo(("styles", data), lambda: _percent_styles(data))
+
+
+def _percent_styles(data: bytes | None) -> frozenset[int]:
     from ..core.cells import is_percent_format
 
-    root = _xml(zf, "xl/styles.xml")
+    root = _parse(data)
     if root is None:
         return frozenset()
     custom: dict[int, str] = {}
@@ -248,7 +292,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
                ) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
     """One read of a sheet part: its formulas, and the cells styled with a percent format."""
     try:
-        data = zf.read(part)
+        data = safety.read_checked(zf, part)
     except KeyError:
         return {}, set()
     cells: set[tuple[int, int]] = set()

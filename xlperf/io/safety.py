@@ -12,6 +12,8 @@ import re
 import stat
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -59,6 +61,22 @@ _DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _ROW_REF_RE = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
 _COL_REF_RE = re.compile(rb' r="([A-Z]{1,3})[0-9]')
 _RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+# _RANGE_REF_RE as a scan that starts with a literal (the regex engine then jumps from one ' ref="' to
+# the next instead of trying two lookbehinds at every byte; eight times faster): the element name
+# before each match ('dimension', 'autoFilter') is looked at by the caller
+_ANY_RANGE_RE = re.compile(rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+_XML_SPACE = b" \t\r\n"
+# does a part reach beyond A1:Z9999? a cell or row reference with a row of five digits or more, or a
+# column of two letters or more (what _ROW_REF_RE / _COL_REF_RE would find beyond that corner); found as
+# plain substrings once capital letters are folded to "A" and digits to "0" (one C pass, no regex):
+# ' r="' + [A-Z]{0,3} + [0-9]{5} and ' r="' + [A-Z]{2}
+_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
+_DEEP_ROWS = tuple(b' r="' + b"A" * k + b"00000" for k in range(4))
+_WIDE_COLS = b' r="AA'
+_SMALL_ROWS, _SMALL_COLS = 9999, 26
+# the ranges _RANGE_REF_RE leaves out, found the same way as all ranges are (by literal prefixes)
+_SKIPPED_RANGE_RES = tuple(re.compile(name + rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
+                           for name in (b"dimension", b"autoFilter"))
 
 
 def sniff(path: Path) -> str:
@@ -88,12 +106,33 @@ def sniff(path: Path) -> str:
     return "text"
 
 
+_CHUNK = 1 << 20  # parts are inflated this much at a time
+_KEEP_PART = 1 << 20  # parts up to this size are kept once inflated (CheckedZip.checked) ...
+_KEEP_TOTAL = 8 << 20  # ... up to this much per workbook
+
+
+class CheckedZip(zipfile.ZipFile):
+    """A zip that passed :func:`check_zip`. ``checked`` holds the bytes of the small XML parts the check
+    inflated in full (size and CRC verified), so that the reader does not inflate them a second time."""
+
+    checked: dict[str, bytes]
+
+
+def read_checked(zf: zipfile.ZipFile, name: str) -> bytes:
+    """The bytes of member ``name``: those :func:`check_zip` kept, else read from the zip."""
+    kept = getattr(zf, "checked", None)
+    if kept is not None and name in kept:
+        return kept[name]
+    return zf.read(name)
+
+
 def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes] | None = None) -> zipfile.ZipFile:
     """Open a zip after checking the declared sizes and streaming every XML part (DTDs, real sizes,
     used ranges). ``data``: the zip in memory (a decrypted workbook); ``path`` then only names it."""
     cap = MAX_UNCOMPRESSED if max_uncompressed is None else max_uncompressed
     try:
-        zf = zipfile.ZipFile(data if data is not None else path)
+        zf = CheckedZip(data if data is not None else path)
+        zf.checked = {}
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise UnreadableFileError("文件已损坏（不是完整的 xlsx 压缩包）", path=str(path)) from exc
@@ -113,40 +152,61 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
             path=str(path),
         )
     actual = 0
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")) and not info.filename.startswith(
-            ("xl/theme/", "xl/printerSettings/")
-        ):
-            actual += _check_member(zf, info, path, cap - actual)
+    kept = 0
+    try:
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")) and not info.filename.startswith(
+                ("xl/theme/", "xl/printerSettings/")
+            ):
+                keep = info.file_size <= _KEEP_PART and kept + info.file_size <= _KEEP_TOTAL
+                actual += _check_member(zf, info, path, cap - actual, zf.checked if keep else None)
+                if keep:
+                    kept += info.file_size
+    except BaseException:
+        zf.close()
+        raise
     return zf
 
 
-def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
-    """Stream-decompress one XML part: reject a DTD anywhere in it, a total beyond the cap and a used
+def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int,
+                  keep: dict[str, bytes] | None = None) -> int:
+    """Stream-decompress one XML part: reject a DTD in its prolog, a total beyond the cap and a used
     range beyond :data:`MAX_SHEET_CELLS` (``content.xml`` of an .ods: its repeated rows and cells).
 
     zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
-    size is reported as corrupt before any other parser reads it. Returns the bytes seen."""
+    size is reported as corrupt before any other parser reads it (a small part inflated in one go by
+    :func:`_inflate_whole` the same way). Returns the bytes seen. ``keep``: where to put the part's
+    bytes when it was read whole in one chunk."""
     seen = 0
     limit = min(info.file_size, budget)
-    tail = b""
     extent = _OdsExtent(info.filename, path) if info.filename == "content.xml" else _Extent(info.filename, path)
+    prolog = _Prolog()
     try:
-        with zf.open(info) as fh:
-            # a DTD belongs in the prologue, but comments can push it anywhere: every chunk is searched
-            # (with the end of the previous one, for a reference split across chunks)
-            while chunk := fh.read(1 << 20):
-                buf = tail + chunk
-                if _DTD_RE.search(buf):
-                    raise UnsafeFileError(
-                        f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-                extent.feed(chunk, buf)
-                tail = chunk[-32:]
-                seen += len(chunk)
-                if seen > limit:
-                    break
-            else:
-                extent.close()
+        data = _inflate_whole(zf, info)
+        if data is not None:  # the same checks as on the first (and only) chunk below, in the same order
+            chunks = [data]
+        else:
+            chunks = _chunks(zf, info)
+        tail = b""
+        n = 0
+        # a DTD can only stand in the prolog, before the root element (every XML parser refuses one
+        # after it); the prolog is walked token by token (comments and processing instructions of any
+        # length skipped whole), and a part whose start is not plain XML is searched throughout
+        for chunk in chunks:
+            buf = tail + chunk
+            if prolog.dtd(chunk, buf):
+                raise UnsafeFileError(f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
+            extent.feed(chunk, buf)
+            tail = chunk[-32:]
+            seen += len(chunk)
+            if seen > limit:
+                break
+            n += 1
+            last = chunk
+        else:
+            extent.close()
+            if keep is not None and n == 1 and seen == info.file_size:
+                keep[info.filename] = last
     except UnsafeFileError:
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
@@ -156,6 +216,112 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
         )
     return seen
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member inflated :data:`_CHUNK` bytes at a time by zipfile (which stops at the declared size
+    and checks the CRC at the end)."""
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A small stored or deflated member inflated in one go, as ``zf.read`` would give it: at most its
+    declared size, the local header and the CRC checked (``BadZipFile`` otherwise). ``None`` for anything
+    else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
+    if (info.file_size >= _CHUNK or info.compress_size > _CHUNK or info.flag_bits & 0x61
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or zf.fp is None):
+        return None
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    head = fp.read(30)
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+    name = fp.read(name_len)
+    name_str = name.decode("utf-8") if flags & 0x800 else name.decode(zf.metadata_encoding or "cp437")
+    if name_str != info.orig_filename:
+        raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
+    fp.seek(extra_len, 1)
+    raw = fp.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        data = zlib.decompressobj(-15).decompress(raw, info.file_size) if info.file_size else b""
+    else:
+        data = raw[:info.file_size]
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 or size for {info.filename}")
+    return data
+
+
+class _Prolog:
+    """Finds a DTD in a part streamed chunk by chunk: ``dtd(chunk, buf)`` is True when one is there.
+
+    Until the root element starts, the prolog is read token by token: white space, the XML
+    declaration and processing instructions (``<?...?>``), comments (``<!--...-->``); any other
+    ``<!`` there is a DTD (the only other markup a prolog can hold) and refused. Once the root element
+    starts nothing more is searched: a ``<!DOCTYPE`` after it is not a DTD to any XML parser, only a
+    well-formedness error. Anything unexpected before the root (a byte-order mark other than UTF-8's,
+    UTF-16 text, stray characters) makes the whole part searched for ``<!DOCTYPE``/``<!ENTITY``, as
+    every part used to be."""
+
+    __slots__ = ("state", "carry", "first")
+
+    def __init__(self) -> None:
+        self.state = "top"  # top | comment | pi | root (done) | all (search everything)
+        self.carry = b""
+        self.first = True
+
+    def dtd(self, chunk: bytes, buf: bytes) -> bool:
+        if self.state == "root":
+            return False
+        if self.state == "all":
+            return _DTD_RE.search(buf) is not None
+        data = self.carry + chunk
+        self.carry = b""
+        if self.first:
+            if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
+                self.carry = data
+                return False
+            self.first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        pos, n = 0, len(data)
+        while pos < n:
+            if self.state == "comment" or self.state == "pi":
+                end = data.find(b"-->" if self.state == "comment" else b"?>", pos)
+                if end < 0:
+                    self.carry = data[-2:]  # a terminator split across chunks
+                    return False
+                pos = end + (3 if self.state == "comment" else 2)
+                self.state = "top"
+                continue
+            while pos < n and data[pos] in _XML_SPACE:
+                pos += 1
+            if pos >= n:
+                return False
+            if n - pos < 4:
+                self.carry = data[pos:]  # too short to tell '<!--' from '<!DO'
+                return False
+            if data[pos] != 0x3C:  # not '<': not the XML the readers parse; search all of it
+                return self._search_all(data)
+            nxt = data[pos + 1]
+            if data.startswith(b"<!--", pos):
+                self.state, pos = "comment", pos + 4
+            elif nxt == 0x3F:  # '<?'
+                self.state, pos = "pi", pos + 2
+            elif nxt == 0x21:  # '<!' other than a comment: <!DOCTYPE (or worse)
+                return True
+            elif nxt >= 0x80 or chr(nxt).isalpha() or nxt in (0x5F, 0x3A):  # a name: the root element
+                self.state = "root"
+                return False
+            else:  # '<' then something no element name starts with ('<\0': UTF-16): search all of it
+                return self._search_all(data)
+        return False
+
+    def _search_all(self, data: bytes) -> bool:
+        self.state = "all"
+        return _DTD_RE.search(data) is not None
 
 
 def _col_number(letters: bytes) -> int:
@@ -179,19 +345,49 @@ class _Extent:
     def __init__(self, part: str, path: Path) -> None:
         self.part, self.path = part, path
         self.rows = self.cols = 0
+        self.first = True
 
     def feed(self, chunk: bytes, buf: bytes) -> None:
-        rows = _ROW_REF_RE.findall(buf)
-        if rows:
-            self.rows = max(self.rows, max(map(int, rows)))
-        letters = set(_COL_REF_RE.findall(buf))
-        for col, row in _RANGE_REF_RE.findall(buf):
-            letters.add(col)
-            self.rows = max(self.rows, int(row))
+        whole = self.first and len(chunk) < _CHUNK  # the part in one piece: this is the only call
+        self.first = False
+        letters: set[bytes] = set()
+        far = self._ranges(buf)
+        if far:
+            letters.update(col for col, _row in far)
+            self.rows = max(self.rows, max(int(row) for _col, row in far))
+        if b' r="' in buf and not (whole and self._small(buf, letters)):
+            rows = _ROW_REF_RE.findall(buf)
+            if rows:
+                self.rows = max(self.rows, max(map(int, rows)))
+            letters.update(_COL_REF_RE.findall(buf))
         if letters:
             self.cols = max(self.cols, max(map(_col_number, letters)))
         if self.rows * self.cols > MAX_SHEET_CELLS:
             raise _too_big(self.part, self.path, self.rows, self.cols)
+
+    @staticmethod
+    def _ranges(buf: bytes) -> list[tuple[bytes, bytes]]:
+        """The far corners _RANGE_REF_RE finds, by a scan that starts with a literal."""
+        if b' ref="' not in buf:
+            return []
+        far = _ANY_RANGE_RE.findall(buf)
+        skipped = [m for rx in _SKIPPED_RANGE_RES for m in rx.findall(buf)]
+        if skipped:  # every skipped one is also in ``far``: take each out once
+            from collections import Counter
+
+            far = list((Counter(far) - Counter(skipped)).elements())
+        return far
+
+    def _small(self, buf: bytes, letters: set[bytes]) -> bool:
+        """True when the whole part's cell and row references provably stay within A1:Z9999 and that
+        corner together with the ranges is within the cap: the exact maxima cannot exceed it then."""
+        cols = max(map(_col_number, letters), default=0)
+        if max(self.rows, _SMALL_ROWS) * max(self.cols, cols, _SMALL_COLS) > MAX_SHEET_CELLS:
+            return False
+        shape = buf.translate(_SHAPE)
+        if _WIDE_COLS in shape:
+            return False
+        return b"00000" not in shape or not any(deep in shape for deep in _DEEP_ROWS)
 
     def close(self) -> None:
         pass

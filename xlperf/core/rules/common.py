@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..text import OPS, format_number, normalize_op, squash
@@ -55,7 +56,18 @@ def tidy(field: str, raw: Any) -> Any:
     """The tidied content of a text cell of ``field`` (``op``, ``value`` or a name); non-text unchanged."""
     if not isinstance(raw, str):
         return raw
-    s = tidy_space(fold(raw))
+    return _tidy_str(field, str(raw))
+
+
+@lru_cache(maxsize=16384)
+def _tidied(raw: str) -> str:
+    """``tidy_space(fold(raw))``, memoised: every text cell of a form goes through it (XP411, XP413)."""
+    return tidy_space(fold(raw))
+
+
+@lru_cache(maxsize=16384)
+def _tidy_str(field: str, raw: str) -> str:
+    s = _tidied(raw)
     if field == "op":
         n = normalize_op(s)
         if n in OPS:
@@ -67,14 +79,14 @@ def tidy(field: str, raw: Any) -> Any:
 
 def has_stray(raw: Any) -> bool:
     """Text with stray whitespace or full-width digits / letters / signs."""
-    return isinstance(raw, str) and tidy_space(fold(raw)) != raw
+    return isinstance(raw, str) and _tidied(str(raw)) != raw
 
 
 def op_variant(raw: Any) -> str | None:
     """The canonical symbol when ``raw`` is a known but non-canonical spelling (``>=``, ``大于等于``)."""
     if not isinstance(raw, str) or not raw.strip():
         return None
-    s = tidy_space(fold(raw))
+    s = _tidied(str(raw))
     n = normalize_op(s)
     if n in OPS and s != n:
         return n
@@ -85,7 +97,7 @@ def inline_variant(raw: Any) -> str | None:
     """The canonical symbol when a value cell starts with a symbol variant (``>=95%``)."""
     if not isinstance(raw, str):
         return None
-    m = _INLINE_VARIANT.match(tidy_space(fold(raw)))
+    m = _INLINE_VARIANT.match(_tidied(str(raw)))
     return _INLINE_MAP[m.group(1)] if m else None
 
 
@@ -115,8 +127,20 @@ _NAME_PLACEHOLDER = re.compile(
 def is_value_placeholder(raw: Any) -> bool:
     if not isinstance(raw, str):
         return False
+    return _value_placeholder(str(raw))
+
+
+@lru_cache(maxsize=16384)
+def _value_placeholder(raw: str) -> bool:
     return bool(_VALUE_PLACEHOLDER.search(squash(raw)))
 
 
 def is_name_placeholder(text: Any) -> bool:
+    if type(text) is str:
+        return _name_placeholder(text)
+    return bool(_NAME_PLACEHOLDER.match(squash(text)))
+
+
+@lru_cache(maxsize=16384)
+def _name_placeholder(text: str) -> bool:
     return bool(_NAME_PLACEHOLDER.match(squash(text)))

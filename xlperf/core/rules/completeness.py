@@ -22,9 +22,9 @@ def _title(t: Task) -> str:
 
 
 def _count(ctx: Context, t: Task, level1: str) -> int:
-    if level1 == "成本指标":
-        return sum(1 for i in t.indicators if ctx.is_cost(i))
-    return sum(1 for i in t.indicators if ctx.level1(i) == level1 and not ctx.is_legacy_cost(i))
+    """Indicators of ``t`` under ``level1`` (成本指标: every cost indicator; the others: not the legacy
+    cost placement)."""
+    return ctx.level_counts[id(t)].get(level1, 0)
 
 
 def _missing(ctx: Context, level1: str, text: str) -> Iterator[Finding]:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..edits import SetValue
@@ -187,9 +187,7 @@ def run_rules(
     ign = list(config.ignore) + list(ignore or ())
     ctx = Context(form, config)
     issues: list[Issue] = []
-    for r in all_rules():
-        if not code_selected(r.code, sel, ign):
-            continue
+    for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
         sev = config.severity_of(r.code, r.severity)
         for f in r.func(ctx):
             issues.append(Issue(
@@ -197,6 +195,12 @@ def run_rules(
                 cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=r.title,
             ))
     return issues
+
+
+@lru_cache(maxsize=64)
+def _selected(sel: tuple[str, ...] | None, ign: tuple[str, ...], _registered: int) -> tuple[Rule, ...]:
+    """The rules ``select``/``ignore`` leave, by code (``_registered``: a rule registered later is seen)."""
+    return tuple(r for r in all_rules() if code_selected(r.code, sel, ign))
 
 
 # -- the context rules read -------------------------------------------------------------------------
@@ -219,24 +223,49 @@ class Context:
     def columns(self) -> dict[str, int]:
         return self.form.layout.columns if self.form.layout else {}
 
+    # -- the per-form index: built once, on first use, shared by every rule --
+    @cached_property
+    def rows(self) -> list[tuple[Task, Indicator]]:
+        """Every (task, indicator) of the form, in table order."""
+        return [(t, ind) for t in self.form.tasks for ind in t.indicators]
+
+    @cached_property
+    def filled_rows(self) -> list[tuple[Task, Indicator]]:
+        """The rows that say something beyond their level names (an indicator name, a symbol or a
+        value); rows holding only level names are left to XP206."""
+        return [(t, ind) for t, ind in self.rows if _filled(ind)]
+
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
+        return iter(self.rows)
+
+    @cached_property
+    def level_counts(self) -> dict[int, dict[str | None, int]]:
+        """Per task (by ``id``): how many of its indicators fall under each canonical 一级, counting the
+        cost indicators (一级 成本指标, or the pre-2021 产出指标/成本指标 placement) as 成本指标 only."""
+        out: dict[int, dict[str | None, int]] = {}
         for t in self.form.tasks:
+            counts: dict[str | None, int] = {}
             for ind in t.indicators:
-                yield t, ind
+                kind = "成本指标" if self.is_cost(ind) else self.level1(ind)
+                counts[kind] = counts.get(kind, 0) + 1
+            out[id(t)] = counts
+        return out
 
     # -- levels --
     def level1(self, ind: Indicator) -> str | None:
         """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
-        key = id(ind)
-        if key not in self._l1:
-            self._l1[key] = self.fw.canonical_level1(ind.level1)
-        return self._l1[key]
+        try:
+            return self._l1[id(ind)]
+        except KeyError:
+            found = self._l1[id(ind)] = self.fw.canonical_level1(ind.level1)
+            return found
 
     def is_legacy_cost(self, ind: Indicator) -> bool:
-        key = id(ind)
-        if key not in self._legacy:
-            self._legacy[key] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
-        return self._legacy[key]
+        try:
+            return self._legacy[id(ind)]
+        except KeyError:
+            found = self._legacy[id(ind)] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
+            return found
 
     def is_cost(self, ind: Indicator) -> bool:
         """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
@@ -282,6 +311,16 @@ class Context:
             message=message, cell=cell, task=None if task is None else task.seq,
             indicator=None if ind is None else ind.name, fix=fix,
         )
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _filled(ind: Indicator) -> bool:
+    """The row says something beyond its level names."""
+    raw = ind.raw
+    return not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value")))
 
 
 def _index(task: Task, ind: Indicator) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from weakref import WeakKeyDictionary
 
 from ..issues import Severity
 from ..model import Indicator, Task
@@ -59,15 +58,9 @@ def _filled(ind: Indicator) -> bool:
     return not (_blank(ind.raw.get("name")) and _blank(ind.raw.get("op")) and _blank(ind.raw.get("value")))
 
 
-_FILLED: WeakKeyDictionary[Context, list[tuple[Task, Indicator]]] = WeakKeyDictionary()
-
-
 def _rows(ctx: Context) -> Iterator[tuple[Task, Indicator]]:
-    """The filled indicator rows of the form (worked out once per run: some twenty rules ask)."""
-    rows = _FILLED.get(ctx)
-    if rows is None:
-        rows = _FILLED[ctx] = [(t, ind) for t, ind in ctx.indicators() if _filled(ind)]
-    return iter(rows)
+    """The filled indicator rows of the form (the per-form index, worked out once per run)."""
+    return iter(ctx.filled_rows)
 
 
 def _target(ind: Indicator) -> str:
