@@ -332,6 +332,8 @@ def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place
 
     Returns the backup path when one was made.
     """
+    from .cached import save_with_values
+
     made = None
     if source is not None and backup:
         check_rewrite(source, in_place)
@@ -344,7 +346,7 @@ def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place
         if in_place and source is not None and backup:
             made = backup_path(source.parent, source.name)
             shutil.copy2(source, made)
-        atomic_write(target, wb.save)
+        atomic_write(target, lambda tmp: save_with_values(wb, tmp))
     except BaseException as exc:
         if made is not None:  # the original was not replaced: its copy is not needed
             made.unlink(missing_ok=True)
