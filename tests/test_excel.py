@@ -66,7 +66,7 @@ def snapshot(path_or_wb: Path | Any) -> dict[str, Any]:
                 if c.comment is not None:
                     entry["note"] = c.comment.text
                 if c.hyperlink is not None:
-                    entry["link"] = c.hyperlink.target or c.hyperlink.location
+                    entry["link"] = c.hyperlink.location or (c.hyperlink.target or "").removeprefix("#")
                 if entry:
                     cells[c.coordinate] = entry
         out[ws.title] = {"cells": cells, "merges": sorted(str(m) for m in ws.merged_cells.ranges)}

@@ -202,6 +202,7 @@ def _writable(ws: Any, row: int, col: int) -> Any:
 def write_table(wb: Any, e: WriteTable) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     if e.sheet in wb.sheetnames:
         del wb[e.sheet]
@@ -220,8 +221,8 @@ def write_table(wb: Any, e: WriteTable) -> None:
             cell = ws.cell(r, c)
             set_text(cell, v)
             target = e.links.get((r - 2, c - 1))
-            if target:
-                cell.hyperlink = f"#{target}"
+            if target:  # an internal link is a location, as Excel writes it (a "#..." target is external)
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target)
                 cell.font = link_font
     if e.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(e.header))}{len(e.rows) + 1}"
