@@ -1,10 +1,13 @@
-"""Cached results for the formulas of a workbook written by openpyxl.
+"""Cached results for the formulas of a workbook written by openpyxl, and its one schema quirk.
 
 openpyxl writes a formula cell with an empty ``<v/>``: Excel recalculates on open, but pandas, calamine,
 phone and web previews read the cached value and see nothing. Before saving, every formula that
 xlperf's own evaluator (:mod:`xlperf.core.formula`: ``SUM``, references, ranges, ``+ - * /``) can
 compute gets its result; after saving, the results are written into the sheet parts at the zip level.
 Formulas outside that grammar (another sheet, other functions) keep an empty cache, as before.
+
+openpyxl writes the children of a ``<font>`` in its own order (``name, family, color, sz``); the Open XML
+SDK schema check (``tests/test_schema.py``) wants the schema's sequence, so the same pass puts them in it.
 """
 
 from __future__ import annotations
@@ -63,11 +66,34 @@ def _patch_sheet(xml: bytes, values: dict[str, str]) -> bytes:
     return _CELL_RE.sub(fill, xml)
 
 
+#: CT_Font's sequence in the Open XML SDK schema
+_FONT_ORDER = {
+    name: i
+    for i, name in enumerate(
+        ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name",
+         "family", "charset", "scheme")
+    )
+}
+_FONT_RE = re.compile(rb"<font>((?:<[A-Za-z]+\b[^<>]*/>)+)</font>")
+_CHILD_RE = re.compile(rb"<([A-Za-z]+)\b[^<>]*/>")
+
+
+def _order_fonts(xml: bytes) -> bytes:
+    def order(m: re.Match[bytes]) -> bytes:
+        children = _CHILD_RE.findall(m.group(1))
+        items = [c.group(0) for c in _CHILD_RE.finditer(m.group(1))]
+        if any(name.decode() not in _FONT_ORDER for name in children):
+            return m.group(0)
+        ranked = sorted(zip(children, items, strict=True), key=lambda t: _FONT_ORDER[t[0].decode()])
+        return b"<font>" + b"".join(item for _, item in ranked) + b"</font>"
+
+    return _FONT_RE.sub(order, xml)
+
+
 def write_values(path: Path, values: Values) -> None:
-    """Put ``values`` into the formula cells of the workbook file at ``path`` (rewritten in place;
-    the caller writes to a temporary file that is renamed afterwards)."""
-    if not values:
-        return
+    """Put ``values`` into the formula cells of the workbook file at ``path`` and the font children
+    in the schema's order (rewritten in place; the caller writes to a temporary file that is renamed
+    afterwards)."""
     from .readers import workbook_info
 
     with zipfile.ZipFile(path) as zf:
@@ -78,6 +104,8 @@ def write_values(path: Path, values: Values) -> None:
         for info, data in items:
             if info.filename in wanted:
                 data = _patch_sheet(data, wanted[info.filename])
+            elif info.filename == "xl/styles.xml":
+                data = _order_fonts(data)
             zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
