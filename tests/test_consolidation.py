@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -468,3 +469,27 @@ def test_config_must_be_a_config(tmp_path: Path) -> None:
     generate(tmp_path / "in", 1, seed=18, tasks=10)
     with pytest.raises(TypeError, match="Config"):
         xlperf.consolidate(tmp_path / "in", config={"ignore": ["XP3"]})  # type: ignore[arg-type]
+
+
+def test_json_to_stdout_and_counts_that_agree(tmp_path: Path, capsys) -> None:
+    """``--json -`` prints the JSON on stdout (the summary goes to stderr); the console's error and warning
+    counts are the 合计 row's, and what lies outside it is said apart."""
+    from python_calamine import CalamineWorkbook
+
+    forms = tmp_path / "forms"
+    generate(forms, 4)
+    first = sorted(forms.glob("*.xlsx"))[0]
+    shutil.copy(first, forms / "zz_duplicate.xlsx")  # a duplicate department: an XC001 error outside the total
+    out = tmp_path / "summary.xlsx"
+    code = main(["consolidate", str(forms), "-o", str(out), "--json", "-", "-j", "1"])
+    stdout, stderr = capsys.readouterr()
+    assert code == 1 and not (Path.cwd() / "-").exists()
+    data = json.loads(stdout)
+    assert data["summary"]["departments"] == 4
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("部门汇总").to_python()
+    total = next(r for r in rows if r[0] == "合计")
+    said = re.search(r"错误 ([\d,]+)，警告 ([\d,]+)", stderr)
+    assert said and (int(said.group(1)), int(said.group(2))) == (int(total[12]), int(total[13]))
+    assert "另有错误 1" in stderr
+    assert main(["consolidate", str(forms), "-o", str(tmp_path / "s2.xlsx"), "--format", "json", "-q"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"] == data["summary"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("indicators", help="标准指标库：识别任务类型、查看、插入标准指标",
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = isub.add_parser("detect", help="识别每项任务的类型", description="根据任务名称和实施内容识别任务类型")
     d.add_argument("file")
     d.add_argument("--sheet", help="工作表名称")
-    d.add_argument("--json", action="store_true", help="输出 JSON")
+    add_format(d)
     lib_arg(d)
     d.set_defaults(func=run_detect)
 
@@ -58,7 +60,7 @@ def run_detect(args: argparse.Namespace) -> int:
     from ..editing import detect_task_types
 
     guesses = detect_task_types(args.file, _library(args), sheet=args.sheet)
-    if args.json:
+    if args.format == "json":
         print(json.dumps([g.to_json_dict() for g in guesses], ensure_ascii=False, indent=2))
     else:
         for g in guesses:
@@ -69,7 +71,7 @@ def run_detect(args: argparse.Namespace) -> int:
             alt = ("；其次：" + "、".join(f"{t}" for t, _ in g.alternatives[:2])) if g.alternatives else ""
             print(f"  {g.seq}. {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
     unknown = [g for g in guesses if g.type is None or g.fallback]
-    if unknown and not args.json:
+    if unknown and not args.format == "json":
         print(f"{len(unknown)} 项任务未能可靠识别，插入时请用 --type 指定")
     return 1 if unknown else 0
 
@@ -126,9 +128,12 @@ def run_insert(args: argparse.Namespace) -> int:
         print("清空了多余的原指标行：" + "、".join(f"第 {r + 1} 行" for r in plan.cleared))
     if res.needs_value:
         cells = "、".join(r.cell for r in res.needs_value)
-        print(f"待填写 {len(res.needs_value)} 处（已标黄并加批注）：{cells}")
+        how = "写入时将标黄并加批注" if args.dry_run else "已标黄并加批注"
+        print(f"待填写 {len(res.needs_value)} 处（{how}）：{cells}")
     if res.written and res.output is not None:
         print(f"已写入 {res.output}" + (f"（原文件已备份为 {res.backup}）" if res.backup else ""))
     elif not plan.edits:
         print("没有需要插入的指标")
+    elif args.dry_run:
+        print("演练：未写入任何文件")
     return 0

@@ -131,7 +131,7 @@ def _worst(issues: list[Issue]) -> Severity:
 
 def note_text(issues: list[Issue], original: str | None = None) -> str:
     """The note of a marked cell: every issue's code, severity and message; the user's note kept below."""
-    lines = [NOTE_PREFIX] + [f"{i.code} {i.severity.value}：{i.message}" for i in issues]
+    lines = [NOTE_PREFIX] + [f"{i.code} {i.severity.label}：{i.message}" for i in issues]
     if original:
         lines += ["——", "原批注：", original]
     return "\n".join(lines)

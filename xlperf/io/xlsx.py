@@ -291,7 +291,7 @@ def _umask() -> int:
 
 def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suffix: str = ".xlperf") -> tuple[Path, bool]:
     """Where a modifying command writes: ``-o OUT``, ``--in-place``, or ``NAME.xlperf.xlsx`` beside
-    the input. Returns (target, replaces_source)."""
+    the input (``NAME.xlperf-2.xlsx``… when that exists). Returns (target, replaces_source)."""
     if in_place and out is not None:
         raise WriteRefusedError("--in-place 与 -o 不能同时使用")
     if in_place:
@@ -305,7 +305,18 @@ def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suff
         if target.exists() and target.resolve() == source.resolve():
             raise WriteRefusedError("输出文件与输入文件相同；要覆盖原文件请使用 --in-place（会先自动备份）")
         return target, False
-    return source.with_name(f"{source.stem}{suffix}.xlsx"), False
+    return free_name(source.with_name(f"{source.stem}{suffix}.xlsx")), False
+
+
+def free_name(target: Path) -> Path:
+    """``target``, or when a file of that name exists, the first free ``STEM-2.xlsx``, ``STEM-3.xlsx``…:
+    a default output never replaces a file the user did not name (another command's output)."""
+    n = 1
+    candidate = target
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
 
 
 def check_rewrite(source: Path, in_place: bool) -> None:
