@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SEED_TXT, lo_convert, needs_libreoffice
 
+from conftest import lo_convert, needs_libreoffice
 from xlperf.cli import main
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
