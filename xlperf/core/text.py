@@ -213,3 +213,18 @@ def has_stray_chars(value: Any) -> bool:
     if value != value.strip() or re.search(r"\s", value.strip()):
         return True
     return nfkc(value) != value
+
+
+def text_lines(text: object, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide (CJK characters count two)."""
+    import math
+    import unicodedata
+
+    if text is None or text == "":
+        return 1
+    usable = max(width - 1.5, 1.0)  # the cell's padding
+    lines = 0
+    for part in str(text).split("\n"):
+        w = sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in part)
+        lines += max(1, math.ceil(w / usable))
+    return lines

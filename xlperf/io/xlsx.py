@@ -200,9 +200,11 @@ def _writable(ws: Any, row: int, col: int) -> Any:
 
 
 def write_table(wb: Any, e: WriteTable) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from ..core.text import text_lines
 
     if e.sheet in wb.sheetnames:
         del wb[e.sheet]
@@ -216,19 +218,37 @@ def write_table(wb: Any, e: WriteTable) -> None:
         set_text(cell, h)
         cell.font, cell.fill = head_font, head_fill
     link_font = Font(color="0563C1", underline="single")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    widths = list(e.widths or [])
     for r, row in enumerate(e.rows, start=2):
+        lines = 1
         for c, v in enumerate(row, start=1):
             cell = ws.cell(r, c)
             set_text(cell, v)
+            if isinstance(v, str) and c <= len(widths) and (n := text_lines(v, widths[c - 1])) > 1:
+                cell.alignment = wrap  # long text wraps within its column (and prints whole)
+                lines = max(lines, n)
             target = e.links.get((r - 2, c - 1))
             if target:  # an internal link is a location, as Excel writes it (a "#..." target is external)
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target)
                 cell.font = link_font
+        if lines > 1:
+            ws.row_dimensions[r].height = 15.0 * lines
     if e.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(e.header))}{len(e.rows) + 1}"
     ws.freeze_panes = "A2"
     for c, w in enumerate(e.widths or [], start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
+    if not e.hidden:  # prints A4 landscape, one page wide, the header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.oddHeader.center.text = e.sheet.replace("&", "&&")
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def backup_path(folder: Path, name: str) -> Path:
