@@ -242,3 +242,23 @@ def test_default_output_never_replaces_another(capsys, seed_txt: Path, tmp_path:
     out = capsys.readouterr().out
     assert first.read_bytes() == before
     assert str(tmp_path / "seed.xlperf-2.xlsx") in out and (tmp_path / "seed.xlperf-2.xlsx").is_file()
+
+
+def test_modifying_commands_speak_json(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    src = tmp_path / "seed.xlsx"
+    assert main(["import", str(seed_txt), "-o", str(src)]) == 0
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    wb.active["C6"] = 1  # a typed total: autosum turns it into the formula
+    wb.save(src)
+    capsys.readouterr()
+    code, out, _ = run(capsys, "autosum", str(src), "--dry-run", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] and data["output"] is None
+    assert [(c["cell"], c["old"], c["new"]) for c in data["changes"]] == [("C6", 1, "=SUM(E10:E52)")]
+    assert data["changes"][0]["value"] == pytest.approx(1359.1)
+    code, out, _ = run(capsys, "indicators", "insert", str(src), "--task", "1", "--dry-run", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["task"] == 1 and data["rows"] and data["output"] is None
+    assert not list(tmp_path.glob("*.xlperf*.xlsx"))

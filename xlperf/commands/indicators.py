@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--in-place", action="store_true", help="直接改写原文件（先自动备份）")
     ins.add_argument("--sheet", help="工作表名称")
     ins.add_argument("--dry-run", action="store_true", help="只显示将要做的改动，不写文件")
+    add_format(ins)
     lib_arg(ins)
     ins.set_defaults(func=run_insert)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -110,6 +111,18 @@ def run_insert(args: argparse.Namespace) -> int:
     res = insert_indicators(args.file, args.task, type=args.type, replace=args.replace, out=args.output,
                             in_place=args.in_place, library=_library(args), sheet=args.sheet, dry_run=args.dry_run)
     plan = res.plan
+    if args.format == "json":
+        print(json.dumps({
+            "path": str(args.file), "task": res.task_seq, "task_name": res.task_name, "type": res.type,
+            "detected": res.guess is not None, "dry_run": args.dry_run,
+            "rows": [{"row": r.row + 1, "level1": r.spec.level1, "level2": r.spec.level2, "name": r.spec.name,
+                      "value": r.display, "needs_value": r.needs_value} for r in plan.rows],
+            "skipped": [x.name for x in plan.skipped],
+            "needs_value": [r.cell for r in res.needs_value],
+            "output": str(res.output) if res.written and res.output is not None else None,
+            "backup": str(res.backup) if res.backup else None,
+        }, ensure_ascii=False, indent=2))
+        return 0
     how = f"自动识别，置信度 {res.guess.confidence:.2f}" if res.guess else "指定"
     print(f"任务{res.task_seq}「{res.task_name or ''}」：类型 {res.type}（{how}）")
     if plan.inserted:
