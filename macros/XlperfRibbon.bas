@@ -42,6 +42,10 @@ Public Sub OnAbout(control As IRibbonControl)
     CallPython "import xlperf.excel as x; x.about_button()"
 End Sub
 
+Public Sub OnDoctor(control As IRibbonControl)
+    CallPython "import xlperf.excel as x; x.doctor_button()"
+End Sub
+
 Private ServerFailed As Boolean
 
 Private Sub CallPython(ByVal command As String)

@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from xlperf.io.cached import save_with_values  # noqa: E402
 from xlperf.io.template import build_workbook  # noqa: E402
 
 FIXED = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -43,7 +44,7 @@ def main() -> None:
     wb.properties.lastModifiedBy = "xlperf"
     out = ROOT / "workbook_templates" / "xlperf_template.xlsx"
     out.parent.mkdir(exist_ok=True)
-    wb.save(out)
+    save_with_values(wb, out)
     normalize_zip(out)
     print(out)
 

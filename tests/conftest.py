@@ -27,6 +27,19 @@ needs_libreoffice = pytest.mark.skipif(
 )
 
 
+#: LibreOffice keeps the cached values of an .xlsx by default; this profile makes it recalculate every
+#: formula on load, so a conversion checks the cached values xlperf writes instead of echoing them.
+_LO_ALWAYS_RECALC = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def lo_convert(src: Path, outdir: Path, fmt: str = "xlsx", infilter: str | None = None, timeout: int = 120) -> Path:
     """Convert ``src`` with headless LibreOffice (recalculating formulas) into ``outdir``."""
     exe = soffice()
@@ -34,6 +47,8 @@ def lo_convert(src: Path, outdir: Path, fmt: str = "xlsx", infilter: str | None 
         pytest.skip("LibreOffice (soffice) is not installed")
     outdir.mkdir(parents=True, exist_ok=True)
     profile = Path("/tmp") / f"xlperf-lo-{uuid.uuid4().hex}"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_LO_ALWAYS_RECALC, encoding="utf-8")
     cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore"]
     if infilter:
         cmd.append(f"--infilter={infilter}")

@@ -113,3 +113,52 @@ def test_cli_refuses_outside_windows(command: str, capsys, tmp_path: Path, monke
     assert "在 Windows 上，此命令会" in out and "XLSTART" in out and "xlperf.conf" in out
     assert err.startswith("错误：") and "Windows" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="simulates a Windows profile on another system")
+@pytest.mark.parametrize("command", ["install", "uninstall"])
+def test_cli_dry_run_in_a_simulated_profile(command: str, capsys, tmp_path: Path, monkeypatch) -> None:
+    profile = tmp_path / "profile"
+    monkeypatch.setenv("APPDATA", str(profile / "AppData" / "Roaming"))
+    monkeypatch.setenv("USERPROFILE", str(profile))
+    assert main(["addin", command, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("演练（未做任何改动）")
+    assert str(profile / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "xlperf.xlam") in out
+    assert not profile.exists()
+    if command == "install":
+        from xlperf.addin import build
+
+        assert str(build.TEMPLATES_DIR / "xlperf.xlam") in out
+
+
+def test_dry_run_tells_a_missing_addin_from_a_stale_one(capsys, tmp_path: Path, monkeypatch) -> None:
+    from xlperf.addin import build
+    from xlperf.addin.status import addin_status
+
+    monkeypatch.setenv("APPDATA", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))
+    assert main(["addin", "install", "--dry-run", "--addin", str(tmp_path / "gone.xlam")]) == 2
+    assert "缺失" in capsys.readouterr().err
+    shipped = build.TEMPLATES_DIR / "xlperf.xlam"
+    assert addin_status(shipped, "0.37.8", build.MACROS_DIR).ok
+    macros = tmp_path / "macros"
+    macros.mkdir()
+    for path in build.MACROS_DIR.iterdir():
+        data = path.read_bytes()
+        if path.name == "XlperfRibbon.bas":
+            data += b"' changed\r\n"
+        (macros / path.name).write_bytes(data)
+    stale = addin_status(shipped, "0.37.8", macros)
+    assert not stale.ok and "过期" in stale.message and "xlperf addin build" in stale.message
+    other = addin_status(shipped, "0.36.0", build.MACROS_DIR)
+    assert not other.ok and "xlwings 是 0.36.0" in other.message
+
+
+def test_sync_check_tells_missing_from_stale(capsys, tmp_path: Path) -> None:
+    from xlperf.addin import build
+
+    (tmp_path / "xlwings.bas").write_bytes((build.MACROS_DIR / "xlwings.bas").read_bytes() + b"' x\r\n")
+    assert main(["addin", "sync-xlwings", "--check", "--macros", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "缺少以下文件：Dictionary.cls" in out and "不一致（过期）" in out and "xlwings.bas" in out

@@ -46,6 +46,7 @@ EXPECTED_CALLS = {
     ("consolidate_button", 1),
     ("new_form_button", 0),
     ("about_button", 0),
+    ("doctor_button", 0),
 }
 
 
@@ -89,6 +90,7 @@ def test_ribbon_layout() -> None:
         "合并部门表",
         "新建表格",
         "关于",
+        "自检",
     ]
     assert all(el.get("imageMso") for el in top), "every top-level control has a built-in icon"
     ids = [el.get("id") for el in root.iter() if el.get("id")]

@@ -169,5 +169,5 @@ def test_refused_in_place_makes_no_backup(tmp_path, capsys):
     src = hc.macro_workbook(tmp_path / "宏 工作簿.xlsm")
     before = src.read_bytes()
     code, out, err = run(["validate", "--mark", "--in-place", src], capsys)
-    assert code == 2 and "拒绝原位改写" in out and src.read_bytes() == before
+    assert code == 2 and "拒绝原位改写" in err and src.read_bytes() == before
     assert list(tmp_path.iterdir()) == [src]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -423,14 +424,15 @@ def test_details_beyond_the_sheet_row_limit_continue_on_a_second_sheet(tmp_path:
     import xlperf
     import xlperf.io.fastxlsx as fx
 
-    monkeypatch.setattr(fx, "MAX_ROWS", 40)  # Excel's 1,048,576, scaled down
+    # Excel's 1,048,576, scaled down (to what the 图表 sheet, one table with its chart per page, still fits in)
+    monkeypatch.setattr(fx, "MAX_ROWS", 60)
     generate(tmp_path / "in", 2, seed=16, tasks=10, indicators=3)
     with xlperf.consolidate(tmp_path / "in", jobs=1) as cons:
         out = cons.to_excel(tmp_path / "o.xlsx")
         n_ind = len(cons.indicators)
     sheets = _all_rows(out)
     assert n_ind == 60 and "指标明细2" in sheets
-    assert len(sheets["指标明细"]) == 40 and sheets["指标明细2"][0] == sheets["指标明细"][0]
+    assert len(sheets["指标明细"]) == 60 and sheets["指标明细2"][0] == sheets["指标明细"][0]
     assert len(sheets["指标明细"]) - 1 + len(sheets["指标明细2"]) - 1 == n_ind
 
 
@@ -472,3 +474,27 @@ def test_config_must_be_a_config(tmp_path: Path) -> None:
     generate(tmp_path / "in", 1, seed=18, tasks=10)
     with pytest.raises(TypeError, match="Config"):
         xlperf.consolidate(tmp_path / "in", config={"ignore": ["XP3"]})  # type: ignore[arg-type]
+
+
+def test_json_to_stdout_and_counts_that_agree(tmp_path: Path, capsys) -> None:
+    """``--json -`` prints the JSON on stdout (the summary goes to stderr); the console's error and warning
+    counts are the 合计 row's, and what lies outside it is said apart."""
+    from python_calamine import CalamineWorkbook
+
+    forms = tmp_path / "forms"
+    generate(forms, 4)
+    first = sorted(forms.glob("*.xlsx"))[0]
+    shutil.copy(first, forms / "zz_duplicate.xlsx")  # a duplicate department: an XC001 error outside the total
+    out = tmp_path / "summary.xlsx"
+    code = main(["consolidate", str(forms), "-o", str(out), "--json", "-", "-j", "1"])
+    stdout, stderr = capsys.readouterr()
+    assert code == 1 and not (Path.cwd() / "-").exists()
+    data = json.loads(stdout)
+    assert data["summary"]["departments"] == 4
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("部门汇总").to_python()
+    total = next(r for r in rows if r[0] == "合计")
+    said = re.search(r"错误 ([\d,]+)，警告 ([\d,]+)", stderr)
+    assert said and (int(said.group(1)), int(said.group(2))) == (int(total[12]), int(total[13]))
+    assert "另有错误 1" in stderr
+    assert main(["consolidate", str(forms), "-o", str(tmp_path / "s2.xlsx"), "--format", "json", "-q"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"] == data["summary"]

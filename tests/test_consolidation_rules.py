@@ -75,12 +75,12 @@ def test_registry_refuses_bad_batch_rules() -> None:
 def test_rules_command_lists_and_shows_the_xc_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("XP101  error")
+    assert lines[0].startswith("XP101  错误")
     codes = [ln.split()[0] for ln in lines]
     assert codes[-3:] == ["XC001", "XC002", "XC003"]
     assert main(["rules", "XC001"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("XC001  error   同一部门") and "--on-duplicate" in out and "来源" in out
+    assert out.startswith("XC001  错误  同一部门") and "--on-duplicate" in out and "来源" in out
     assert main(["rules", "XC", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(r["code"], r["family"], r["severity"]) for r in data] == [

@@ -66,7 +66,7 @@ def snapshot(path_or_wb: Path | Any) -> dict[str, Any]:
                 if c.comment is not None:
                     entry["note"] = c.comment.text
                 if c.hyperlink is not None:
-                    entry["link"] = c.hyperlink.target or c.hyperlink.location
+                    entry["link"] = c.hyperlink.location or (c.hyperlink.target or "").removeprefix("#")
                 if entry:
                     cells[c.coordinate] = entry
         out[ws.title] = {"cells": cells, "merges": sorted(str(m) for m in ws.merged_cells.ranges)}
@@ -515,3 +515,10 @@ def test_insert_rows_like_the_file_adapter(seed_xlsx: Path, tmp_path: Path, styl
             for side in ("left", "right", "top", "bottom"):
                 assert getattr(ws_live.cell(r, c).border, side).style == getattr(ws_cli.cell(r, c).border, side).style
             assert ws_live.cell(r, c).alignment.wrap_text == ws_cli.cell(r, c).alignment.wrap_text
+
+
+def test_doctor_button(tmp_path: Path, seed_xlsx: Path) -> None:
+    book = live_book(seed_xlsx, tmp_path)
+    message = excel.doctor_button(book=book)
+    assert "xlwings 版本" in message and "备份文件夹可写" in message and "共 5 项" in message
+    assert book.app.alerts and "内部错误" not in book.app.alerts[-1][0]

@@ -73,16 +73,16 @@ def test_mark_flags_cells_and_lists_issues(decorated: Path, tmp_path: Path) -> N
     assert fill_rgb(ws, "G12") == "FFEB9C"  # XP203 warning: yellow
     assert fill_rgb(ws, "C3") == "CCCCFF"  # untouched
     note = ws["J39"].comment.text
-    assert "XP401 error" in note and "对比符号为空" in note and "请核实" in note
-    assert "XP203 warning" in ws["G12"].comment.text
+    assert "XP401 错误" in note and "对比符号为空" in note and "请核实" in note
+    assert "XP203 警告" in ws["G12"].comment.text
     assert wb[BOOK_SHEET].sheet_state == "hidden"
     rep = wb[REPORT_SHEET]
     rows = list(rep.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(res.report.issues)
-    # write_table stores internal links as "#'sheet'!A1" targets (Excel follows them)
-    linked = {c.value: c.hyperlink.location or (c.hyperlink.target or "").lstrip("#") for c in rep["D"][1:]
-              if c.hyperlink}
-    assert linked[f"{SHEET}!J39"] == f"'{SHEET}'!J39"
+    # internal links are locations, as Excel writes them (LibreOffice turns a "#..." target external)
+    linked = {c.value: c.hyperlink for c in rep["D"][1:] if c.hyperlink}
+    assert linked and all(link.location and not link.target for link in linked.values())
+    assert linked[f"{SHEET}!J39"].location == f"'{SHEET}'!J39"
     assert any(r[2] == "XP401" and r[5] == "接待服务水平" for r in rows)
     # the marked workbook still validates the same
     assert validate(res.target).codes == validate(decorated).codes
@@ -132,8 +132,8 @@ def test_in_place_refuses_lossy_workbooks(decorated: Path, tmp_path: Path, capsy
         zf.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n")
     before = lossy.read_bytes()
     code = main(["validate", str(lossy), "--mark", "--in-place"])
-    out = capsys.readouterr().out
-    assert code == 2 and "拒绝原位改写" in out and "图片" in out
+    err = capsys.readouterr().err
+    assert code == 2 and "拒绝原位改写" in err and "图片" in err
     assert lossy.read_bytes() == before
     assert not list(tmp_path.glob("with_image.bak-*"))
     # -o still works (with a warning on stderr)
@@ -145,7 +145,7 @@ def test_cli_mark_and_unmark(decorated: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "m.xlsx"
     assert main(["validate", str(decorated), "--mark", "-o", str(out)]) == 1
     text = capsys.readouterr().out
-    assert f"写入 {out}" in text and "XP401 error" in text
+    assert f"写入 {out}" in text and "XP401 错误" in text
     assert main(["validate", str(out), "--unmark", "-o", str(tmp_path / "u.xlsx")]) == 0
     assert "已清除" in capsys.readouterr().out
     assert snapshot(tmp_path / "u.xlsx") == snapshot(decorated)

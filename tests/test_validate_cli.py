@@ -38,8 +38,8 @@ def test_text_output_reads_like_a_linter(capsys, seed_txt: Path) -> None:
     code, out, _ = run(capsys, "validate", str(seed_txt))
     assert code == 1
     lines = out.splitlines()
-    assert any(re.match(rf"^{re.escape(str(seed_txt))}:粘贴文本!J43: XP401 error 对比符号为空", ln) for ln in lines)
-    assert any("XP203 warning [*]" in ln for ln in lines)
+    assert any(re.match(rf"^{re.escape(str(seed_txt))}:粘贴文本!J43: XP401 错误 对比符号为空", ln) for ln in lines)
+    assert any("XP203 警告 [*]" in ln for ln in lines)
     assert lines[-1].startswith("共 1 个文件：3 个错误，")
     assert "--fix" in lines[-1]
 
@@ -70,7 +70,7 @@ def test_exit_codes_select_ignore_strict(capsys, seed_txt: Path, tmp_path: Path)
     codes = {i["code"] for i in json.loads(out)["files"][0]["issues"]}
     assert not any(c.startswith("XP3") for c in codes) and "XP401" not in codes and "XP203" in codes
     code, out, _ = run(capsys, "validate", str(seed_txt), "--select", "XP305", "--severity", "XP305=error")
-    assert code == 1 and "XP305 error" in out
+    assert code == 1 and "XP305 错误" in out
 
 
 def test_unreadable_file_is_reported_and_others_still_validated(capsys, seed_txt: Path, tmp_path: Path) -> None:
@@ -84,9 +84,9 @@ def test_unreadable_file_is_reported_and_others_still_validated(capsys, seed_txt
     assert set(files[0]) == {"path", "error"} and files[0]["error"]
     assert files[1]["errors"] == 3
     assert "error" in files[2]
-    code, out, _ = run(capsys, "validate", str(bad), str(seed_txt))
+    code, out, err = run(capsys, "validate", str(bad), str(seed_txt))
     assert code == 2
-    assert re.search(rf"^{re.escape(str(bad))}: 错误：", out, re.M)
+    assert re.search(rf"^{re.escape(str(bad))}: 错误：", err, re.M) and str(bad) not in out
     assert "XP401" in out and out.splitlines()[-1].endswith("；1 个文件无法处理")
 
 
@@ -130,8 +130,8 @@ def test_bad_config_is_a_clear_error(capsys, seed_txt: Path, tmp_path: Path) -> 
 def test_write_options_need_a_write_action(capsys, seed_txt: Path, tmp_path: Path) -> None:
     code, _, err = run(capsys, "validate", str(seed_txt), "-o", str(tmp_path / "x.xlsx"))
     assert code == 2 and "--mark" in err
-    code, out, _ = run(capsys, "validate", str(seed_txt), "--mark", "-o", str(tmp_path / "x.xlsx"))
-    assert code == 2 and "xlperf import" in out
+    code, _, err = run(capsys, "validate", str(seed_txt), "--mark", "-o", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "xlperf import" in err
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -139,9 +139,10 @@ def test_rules_command(capsys) -> None:
     code, out, _ = run(capsys, "rules")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("XP101  error")
-    assert any(re.match(r"^XP203  warning .*\[可修复\]$", ln) for ln in lines)
-    assert any(ln.startswith("XP307  info") for ln in lines)
+    assert lines[0].startswith("XP101  错误")
+    assert any(re.match(r"^XP203  警告 .*\[可修复\]$", ln) for ln in lines)
+    assert any(ln.startswith("XP307  提示") for ln in lines)
+    assert not any(re.search(r"\b(error|warning|info)\b", ln) for ln in lines)
     code, out, _ = run(capsys, "rules", "XP401", "--format", "json")
     (r,) = json.loads(out)
     assert r["code"] == "XP401" and r["severity"] == "error" and r["title"] == "对比符号为空" and r["doc"]
@@ -171,3 +172,93 @@ def test_rules_doc_config_example_loads(tmp_path: Path) -> None:
     p.write_text(block, encoding="utf-8")
     cfg = Config.from_toml(p)
     assert cfg.min_indicators == 3 and cfg.ignore == ("XP412",) and cfg.severity == {"XP305": Severity.INFO}
+
+
+def test_console_and_notes_speak_chinese(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    src = tmp_path / "seed.xlsx"
+    assert main(["import", str(seed_txt), "-o", str(src)]) == 0
+    capsys.readouterr()
+    out_path = tmp_path / "marked.xlsx"
+    code, out, _ = run(capsys, "validate", str(src), "--mark", "-o", str(out_path))
+    assert code == 1
+    assert not re.search(r"XP\d{3} (error|warning|info)\b", out)
+    wb = openpyxl.load_workbook(out_path)
+    notes = [c.comment.text for row in wb["绩效目标表"].iter_rows() for c in row if c.comment]
+    assert notes and not any(re.search(r"\b(error|warning|info)\b", n) for n in notes)
+    report = list(wb["校验结果"].iter_rows(min_row=2, values_only=True))
+    assert {r[1] for r in report} <= {"错误", "警告", "提示"}
+    # the count said is the count marked: one bookkeeping row per marked cell, each with its note
+    said = int(re.search(r"标注 (\d+) 个单元格", out).group(1))
+    assert said == len(notes) == wb["_xlperf_marks"].max_row - 1
+    # the JSON keeps the English severity values scripts read
+    code, out, _ = run(capsys, "validate", str(src), "--format", "json")
+    assert {i["severity"] for f in json.loads(out)["files"] for i in f["issues"]} <= {"error", "warning", "info"}
+
+
+def test_unmark_gives_no_verdict(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    src = tmp_path / "seed.xlsx"
+    assert main(["import", str(seed_txt), "-o", str(src)]) == 0
+    assert main(["validate", str(src), "--mark", "-o", str(tmp_path / "m.xlsx")]) == 1
+    capsys.readouterr()
+    code, out, _ = run(capsys, "validate", str(tmp_path / "m.xlsx"), "--unmark", "-o", str(tmp_path / "u.xlsx"))
+    assert code == 0 and "未发现问题" not in out and "未重新校验" in out.splitlines()[-1]
+
+
+def test_folders_and_patterns_are_expanded(capsys, seed_txt: Path, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "表格"
+    (folder / "下级").mkdir(parents=True)
+    for p in (folder / "a.xlsx", folder / "下级" / "b.xlsx"):
+        assert main(["import", str(seed_txt), "-o", str(p)]) == 0
+    (folder / "~$a.xlsx").write_bytes(b"lock")
+    capsys.readouterr()
+    code, out, err = run(capsys, "validate", str(folder), "--format", "json")
+    assert code == 1 and err == ""
+    assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["a.xlsx", "b.xlsx"]
+    monkeypatch.chdir(folder)
+    code, out, _ = run(capsys, "validate", "*.xlsx", "--json")  # as Windows passes it: unexpanded
+    assert code == 1 and [f["path"] for f in json.loads(out)["files"]] == ["a.xlsx"]
+    code, out, err = run(capsys, "validate", "*.xls")
+    assert code == 2 and "*.xls: 错误：" in err
+
+
+def test_json_is_one_flag_everywhere(capsys, seed_txt: Path) -> None:
+    for argv in (["parse", str(seed_txt)], ["config"], ["indicators", "detect", str(seed_txt)],
+                 ["rules", "XP401"], ["validate", str(seed_txt)]):
+        code_a, out_a, _ = run(capsys, *argv, "--format", "json")
+        code_b, out_b, _ = run(capsys, *argv, "--json")
+        assert code_a == code_b and json.loads(out_a) == json.loads(out_b), argv
+
+
+def test_default_output_never_replaces_another(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    src = tmp_path / "seed.xlsx"
+    assert main(["import", str(seed_txt), "-o", str(src)]) == 0
+    assert main(["validate", str(src), "--mark"]) == 1
+    first = tmp_path / "seed.xlperf.xlsx"
+    before = first.read_bytes()
+    capsys.readouterr()
+    assert main(["autosum", str(src)]) in (0, 1)
+    out = capsys.readouterr().out
+    assert first.read_bytes() == before
+    assert str(tmp_path / "seed.xlperf-2.xlsx") in out and (tmp_path / "seed.xlperf-2.xlsx").is_file()
+
+
+def test_modifying_commands_speak_json(capsys, seed_txt: Path, tmp_path: Path) -> None:
+    src = tmp_path / "seed.xlsx"
+    assert main(["import", str(seed_txt), "-o", str(src)]) == 0
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    wb.active["C6"] = 1  # a typed total: autosum turns it into the formula
+    wb.save(src)
+    capsys.readouterr()
+    code, out, _ = run(capsys, "autosum", str(src), "--dry-run", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["dry_run"] and data["output"] is None
+    assert [(c["cell"], c["old"], c["new"]) for c in data["changes"]] == [("C6", 1, "=SUM(E10:E52)")]
+    assert data["changes"][0]["value"] == pytest.approx(1359.1)
+    code, out, _ = run(capsys, "indicators", "insert", str(src), "--task", "1", "--dry-run", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["task"] == 1 and data["rows"] and data["output"] is None
+    assert not list(tmp_path.glob("*.xlperf*.xlsx"))

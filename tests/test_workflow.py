@@ -194,7 +194,7 @@ def test_no_form_is_one_message_everywhere(tmp_path: Path, capsys: pytest.Captur
     wb.save(p)
     messages = set()
     assert main(["validate", str(p)]) == 2
-    messages.add(capsys.readouterr().out.splitlines()[0].split("错误：", 1)[1].strip())
+    messages.add(capsys.readouterr().err.splitlines()[0].split("错误：", 1)[1].strip())
     with pytest.raises(xlperf.XlperfError) as exc:
         xlperf.autosum(p)
     messages.add(exc.value.message)

@@ -805,10 +805,23 @@ def about_button(book: Any = None) -> str | None:
     return _run("关于", work, book)
 
 
+def doctor_button(book: Any = None) -> str | None:
+    """自检: the checks of ``xlperf doctor`` (interpreter, xlwings against the VBA, settings, XLSTART copy,
+    backup folder), each failure with what to do."""
+
+    def work(live: LiveBook) -> str:
+        from .addin.doctor import describe, run_checks
+
+        return _lines(describe(run_checks(workbook=live.path)), limit=40)
+
+    return _run("自检", work, book)
+
+
 __all__ = [
     "LiveBook",
     "LiveWriter",
     "about_button",
+    "doctor_button",
     "autosum_button",
     "chunk_addresses",
     "clear_marks_button",

@@ -21,6 +21,7 @@ endpoint                      feature                                           
 ``POST /api/indicators``      :func:`xlperf.features.indicators.insert`            插入标准指标
 ``POST /api/consolidate``     :func:`xlperf.consolidation.consolidate` (paths)     合并部门表
 ``POST /api/new``             :func:`xlperf.features.new.write_form`               新建表格
+``POST /api/doctor``          :func:`xlperf.addin.doctor.run_checks`               自检
 ============================  ===================================================  ================
 """
 
@@ -204,7 +205,17 @@ def new_form(data: dict[str, Any]) -> dict[str, Any]:
     return {"path": str(path), "message": "已新建空白绩效目标表"}
 
 
+def doctor(data: dict[str, Any]) -> dict[str, Any]:
+    """The checks of ``xlperf doctor`` for the workbook at ``data["path"]`` (its settings), as lines."""
+    from .addin.doctor import describe, run_checks
+
+    path = data.get("path")
+    checks = run_checks(workbook=Path(path) if isinstance(path, str) and path else None)
+    return {"checks": [c.to_dict() for c in checks], "message": "\n".join(describe(checks))}
+
+
 ENDPOINTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "/api/doctor": doctor,
     "/api/validate": validate,
     "/api/unmark": unmark,
     "/api/autosum": autosum,

@@ -7,7 +7,8 @@ the project exactly as they are in ``macros/`` (module-stream form: they start w
 ``Attribute VB_Name``). Sheet document modules are generated (empty) to match the sheets' ``codeName``.
 
 The ``.xlam`` is a minimal workbook written here from scratch; the ``.xlsm`` is a copy of the blank
-form template (``workbook_templates/xlperf_template.xlsx``) whose package gets, at the zip level, the
+form template (``workbook_templates/xlperf_template.xlsx``; where these folders are:
+:mod:`.resources`) whose package gets, at the zip level, the
 VBA project, the ribbon part, their relationships and content types and the ``codeName`` attributes.
 openpyxl never writes the result. The same inputs always give the same bytes.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from ..errors import XlperfError
 from . import package as pkg
+from . import resources
 from .ovba import (
     CLASS_BASE,
     WORKSHEET_BASE,
@@ -30,19 +32,10 @@ from .ovba import (
     vba_project_bin,
 )
 
-
-def _source_root() -> Path:
-    """The source checkout: beside the package (editable install), else the current directory if it
-    holds ``macros/`` (a regular install run from the checkout)."""
-    beside = Path(__file__).resolve().parents[2]
-    if (beside / "macros").is_dir() or not (Path.cwd() / "macros").is_dir():
-        return beside
-    return Path.cwd()
-
-
-REPO_ROOT = _source_root()
-MACROS_DIR = REPO_ROOT / "macros"
-TEMPLATES_DIR = REPO_ROOT / "workbook_templates"
+FILES = resources.locate()
+REPO_ROOT = FILES.root
+MACROS_DIR = FILES.macros
+TEMPLATES_DIR = FILES.templates
 TEMPLATE_XLSX = TEMPLATES_DIR / "xlperf_template.xlsx"
 XLAM_NAME = "xlperf.xlam"
 XLSM_NAME = "xlperf_template.xlsm"

@@ -29,7 +29,7 @@ EXCEL_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 WPS_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 VBA_MODULE = "XlperfRibbon"
 #: what the buttons do; the page has one handler per action (xlperf/addin/wps/xlperf.js)
-ACTIONS = ("validate", "unmark", "autosum", "indicators", "consolidate", "new", "about")
+ACTIONS = ("validate", "unmark", "autosum", "indicators", "consolidate", "new", "about", "doctor")
 _ID = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 

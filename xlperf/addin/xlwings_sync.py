@@ -127,6 +127,11 @@ def stale_files(macros_dir: Path) -> list[str]:
     ]
 
 
+def missing_files(macros_dir: Path) -> list[str]:
+    """Names of generated files that are not in ``macros_dir`` at all (as opposed to stale ones)."""
+    return [name for name in generated_sources() if not (macros_dir / name).is_file()]
+
+
 def sync(macros_dir: Path) -> list[Path]:
     """(Re)write the generated files; returns the paths that changed."""
     changed = []

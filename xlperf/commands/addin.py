@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="从 macros/ 生成 xlperf.xlam 和 xlperf_template.xlsm",
         description="从 macros/ 中的 VBA 源码与功能区定义生成 xlperf.xlam（加载项）和 xlperf_template.xlsm（带功能区的空白表）。",
     )
-    b.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认：workbook_templates/）")
+    b.add_argument("-o", "--output", metavar="DIR", help="输出目录（源码目录中默认为 workbook_templates/；安装包中必须指定）")
     b.add_argument("--template", metavar="XLSX", help="空白表模板（默认：workbook_templates/xlperf_template.xlsx）")
     b.add_argument("--macros", metavar="DIR", help="宏源码目录（默认：macros/）")
     b.set_defaults(func=run_build)
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="把 xlperf.xlam 复制到 %APPDATA%\\Microsoft\\Excel\\XLSTART，并写入 %USERPROFILE%\\.xlperf\\xlperf.conf（仅 Windows）。",
     )
     i.add_argument(
-        "--addin", metavar="XLAM", help="要安装的加载项（默认：xlperf 源码目录下的 workbook_templates/xlperf.xlam）"
+        "--addin", metavar="XLAM", help="要安装的加载项（默认：随 xlperf 提供的 xlperf.xlam）"
     )
     i.add_argument("--dry-run", action="store_true", help="只显示将要做的事，不做改动")
     _wps_arguments(i, install=True)
@@ -99,11 +99,22 @@ def run_uninstall_wps(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_output(args: argparse.Namespace) -> Path:
+    from ..addin import build
+    from ..errors import XlperfError
+
+    if args.output:
+        return Path(args.output)
+    if not build.FILES.checkout:
+        raise XlperfError("xlperf 是安装包（非源码目录），加载项已随包提供；如需重新生成，请用 -o DIR 指定输出目录")
+    return build.TEMPLATES_DIR
+
+
 def run_build(args: argparse.Namespace) -> int:
     from ..addin import build
 
     result = build.build_all(
-        Path(args.output) if args.output else build.TEMPLATES_DIR,
+        _build_output(args),
         source_workbook=Path(args.template) if args.template else None,
         macros_dir=Path(args.macros) if args.macros else build.MACROS_DIR,
     )
@@ -115,16 +126,23 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     from ..addin import build, xlwings_sync
+    from ..errors import XlperfError
 
     macros = Path(args.macros) if args.macros else build.MACROS_DIR
     version = xlwings_sync.xlwings_version()
     if args.check:
-        stale = xlwings_sync.stale_files(macros)
+        missing = xlwings_sync.missing_files(macros)
+        stale = [name for name in xlwings_sync.stale_files(macros) if name not in missing]
+        if missing:
+            print(f"{macros} 中缺少以下文件：{'、'.join(missing)}；请运行 xlperf addin sync-xlwings 生成")
         if stale:
-            print(f"以下文件与已安装的 xlwings {version} 不一致，需要重新生成：{'、'.join(stale)}")
+            print(f"以下文件与已安装的 xlwings {version} 不一致（过期），需要重新生成：{'、'.join(stale)}")
+        if missing or stale:
             return 1
-        print(f"macros/ 中的 xlwings 代码与已安装的 xlwings {version} 一致")
+        print(f"{macros} 中的 xlwings 代码与已安装的 xlwings {version} 一致")
         return 0
+    if not args.macros and not build.FILES.checkout:
+        raise XlperfError("xlperf 是安装包（非源码目录），不能改写包内的宏源码；请用 --macros DIR 指定源码目录")
     changed = xlwings_sync.sync(macros)
     for path in changed:
         print(f"已更新 {path}")
@@ -145,14 +163,34 @@ def _interpreter() -> str:
 
 
 def _default_addin() -> Path:
-    """The built add-in of a source checkout: beside the package, or under the current directory."""
+    """The built add-in shipped with xlperf (package data), or the checkout's."""
     from ..addin import build
 
-    candidates = [build.TEMPLATES_DIR / build.XLAM_NAME, Path.cwd() / "workbook_templates" / build.XLAM_NAME]
-    return next((c for c in candidates if c.is_file()), candidates[0])
+    return build.TEMPLATES_DIR / build.XLAM_NAME
+
+
+def _installed_xlwings() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("xlwings")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _check_addin(addin: Path, explicit: bool) -> None:
+    """Refuse a missing, foreign or stale add-in with one line telling which and what to do."""
+    from ..addin import build, install
+    from ..addin.status import addin_status
+
+    status = addin_status(addin, _installed_xlwings(), None if explicit else build.MACROS_DIR)
+    if not status.ok:
+        raise install.InstallError(status.message)
 
 
 def run_install(args: argparse.Namespace) -> int:
+    import os
+
     from ..addin import install
     from ..errors import XlperfError
 
@@ -161,28 +199,31 @@ def run_install(args: argparse.Namespace) -> int:
 
     addin = Path(args.addin) if args.addin else _default_addin()
     if sys.platform != "win32":
-        target, conf = install.windows_placeholder_paths()
+        simulated = bool(os.environ.get("APPDATA") and os.environ.get("USERPROFILE"))
+        if args.dry_run and simulated:
+            paths = install.default_paths()
+            target, conf = paths.addin, paths.conf_file
+        else:
+            target, conf = install.windows_placeholder_paths()
         plan = install.Plan(
             addin, target, conf, {"INTERPRETER_WIN": "<该 Python 环境的 pythonw.exe>", "USE UDF SERVER": "True"}
         )
-        print("在 Windows 上，此命令会：")
+        if args.dry_run:
+            _check_addin(addin, bool(args.addin))
+        print("演练（未做任何改动）。在 Windows 上，此命令会：" if args.dry_run else "在 Windows 上，此命令会：")
         for line in plan.describe():
             print(f"  {line}")
+        if args.dry_run:
+            return 0
         raise XlperfError(_NOT_WINDOWS)
     paths = install.default_paths()
     plan = install.plan_install(addin, paths, _interpreter())
+    _check_addin(addin, bool(args.addin))
     if args.dry_run:
-        print("将会：")
+        print("演练（未做任何改动），将会：")
         for line in plan.describe():
             print(f"  {line}")
         return 0
-    if not addin.is_file():
-        raise install.InstallError(
-            f"找不到加载项 {addin}；请在 xlperf 源码目录中运行，或用 --addin 指定 xlperf.xlam 的位置"
-        )
-    import xlwings
-
-    install.check_xlwings_version(addin, xlwings.__version__)
     for line in install.install(plan, encoding=install.ansi_encoding()):
         print(line)
     print("请重新启动 Excel，功能区中会出现「绩效目标」选项卡。")
@@ -190,24 +231,28 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
+    import os
+
     from ..addin import install
     from ..errors import XlperfError
 
     if args.wps:
         return run_uninstall_wps(args)
 
-    if sys.platform != "win32" or args.dry_run:
-        if sys.platform == "win32":
+    windows = sys.platform == "win32"
+    if not windows or args.dry_run:
+        if windows or (os.environ.get("APPDATA") and os.environ.get("USERPROFILE")):
             paths = install.default_paths()
             target, conf = paths.addin, paths.conf_file
         else:
             target, conf = install.windows_placeholder_paths()
-        print("在 Windows 上，此命令会：" if sys.platform != "win32" else "将会：")
+        head = "在 Windows 上，此命令会：" if not windows else "将会："
+        print(f"演练（未做任何改动）。{head}" if args.dry_run else head)
         print(f"  删除加载项：{target}")
         print(f"  从 {conf} 删除 {'、'.join(install.CONF_KEYS)} 两项设置（其他设置保留）")
-        if sys.platform != "win32":
-            raise XlperfError(_NOT_WINDOWS)
-        return 0
+        if args.dry_run:
+            return 0
+        raise XlperfError(_NOT_WINDOWS)
     for line in install.uninstall(install.default_paths(), encoding=install.ansi_encoding()):
         print(line)
     return 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
+
+from . import add_format
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--balance", action="store_true", help="把 财政拨款 设为 支出合计 − 其他资金 的公式")
     p.add_argument("--sheet", help="工作表名称（默认：第一个绩效目标表）")
     p.add_argument("--dry-run", action="store_true", help="只显示将要做的改动，不写文件")
+    add_format(p)
     p.set_defaults(func=run)
 
 
@@ -26,6 +30,16 @@ def run(args: argparse.Namespace) -> int:
 
     res = autosum(args.file, out=args.output, in_place=args.in_place, balance=args.balance,
                   sheet=args.sheet, dry_run=args.dry_run)
+    if args.format == "json":
+        print(json.dumps({
+            "path": str(args.file), "sheet": res.sheet, "dry_run": args.dry_run,
+            "output": str(res.output) if res.written and res.output else None,
+            "backup": str(res.backup) if res.backup else None,
+            "changes": [{"field": c.field, "cell": c.cell, "old": _plain(c.old), "new": c.new,
+                         "value": _plain(c.value)} for c in res.changes],
+            "messages": [{"level": m.level, "code": m.code, "cell": m.cell, "message": m.text} for m in res.messages],
+        }, ensure_ascii=False, indent=2))
+        return 0 if res.ok else 1
     if res.changes:
         print(f"{'将改动' if args.dry_run else '已改动'} {len(res.changes)} 个单元格（工作表「{res.sheet}」）：")
         for ch in res.changes:
@@ -37,3 +51,14 @@ def run(args: argparse.Namespace) -> int:
     if res.written and res.output is not None:
         print(f"已写入 {res.output}" + (f"（原文件已备份为 {res.backup}）" if res.backup else ""))
     return 0 if res.ok else 1
+
+
+def _plain(value: object) -> object:
+    """A JSON value: numbers as numbers (Decimal as float), anything else as text."""
+    from decimal import Decimal
+
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)

@@ -7,6 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -17,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", nargs="?", help="工作簿或文件夹（默认：当前文件夹）")
     p.add_argument("--config", metavar="TOML", help="指定配置文件（代替工作簿旁的 xlperf.toml）")
-    p.add_argument("--json", action="store_true", help="输出 JSON")
+    add_format(p)
     p.set_defaults(func=run)
 
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     st = load_settings(args.file, config=args.config)
     rows = [(k, _show(v), origin) for k, v, origin in st.rows()]
-    if args.json:
+    if args.format == "json":
         print(json.dumps({"files": [str(p) for p in st.files], "user_config": str(user_config_path()),
                           "settings": [{"name": k, "value": v, "origin": o} for k, v, o in rows]},
                          ensure_ascii=False, indent=2))

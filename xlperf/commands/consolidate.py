@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="工作簿文件或文件夹")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="输出的汇总工作簿")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="并行工作进程（或线程）数（默认：CPU 核数）")
-    p.add_argument("--json", metavar="PATH", help="另存一份 JSON（汇总数字、部门、文件清单、校验问题）")
+    p.add_argument("--json", metavar="PATH",
+                   help="另存一份 JSON（汇总数字、部门、文件清单、校验问题）；PATH 为 - 时输出到标准输出")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="屏幕输出格式：json 时把 JSON 输出到标准输出（同 --json -），摘要改到标准错误")
     p.add_argument("--csv", metavar="DIR", help="另存各表为 CSV（UTF-8，可用 Excel 打开）")
     p.add_argument("--on-duplicate", choices=("error", "keep-last", "keep-both"), default="error",
                    help="同一部门（名称和年度相同）出现多次时：error 只计第一次并报错（默认），"
@@ -51,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_settings(args.inputs[0], config=args.config).config
     progress = not args.quiet and sys.stderr.isatty()
-    extra = [args.json] if args.json else []
+    if args.format == "json" and args.json not in (None, "-"):
+        raise WriteRefusedError("--format json 把 JSON 输出到标准输出，不能再用 --json 指定文件")
+    to_stdout = args.format == "json" or args.json == "-"
+    extra = [args.json] if args.json and not to_stdout else []
     try:
         cons = consolidate(args.inputs, jobs=args.jobs, on_duplicate=args.on_duplicate, progress=progress,
                            exclude=[out, *extra], config=config)
@@ -61,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
         target = out
         try:
             cons.to_excel(out)
-            if args.json:
+            if to_stdout:
+                cons.write_json(sys.stdout)
+                sys.stdout.flush()
+            elif args.json:
                 target = Path(args.json)
                 cons.to_json(target)
             if args.csv:
@@ -70,20 +79,29 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise write_error(exc, target) from exc
         if not args.quiet:
-            _print_summary(cons, out)
+            _print_summary(cons, out, sys.stderr if to_stdout else sys.stdout)
         return cons.exit_code
 
 
-def _print_summary(cons, out: Path) -> None:
+def _print_summary(cons, out: Path, stream) -> None:
     c = cons.counts
     t = cons.totals
+    # the same numbers as the 合计 row of 部门汇总 (the departments counted), the rest said apart
+    errors = warnings = 0
+    for r in cons.included_departments:
+        errors += r[12] or 0
+        warnings += r[13] or 0
     print(
         f"已汇总 {c['departments']} 个部门：文件 {c['files']} 个（成功 {c['ok']}，跳过 {c['skipped']}，"
         f"忽略 {c['ignored']}），任务 {c['tasks']:,} 项，指标 {c['indicators']:,} 个，"
-        f"错误 {c['errors']:,}，警告 {c['warnings']:,}"
+        f"错误 {errors:,}，警告 {warnings:,}",
+        file=stream,
     )
-    print(f"基本支出 {t['基本支出']:,.2f}  项目支出 {t['项目支出']:,.2f}  财政拨款 {t['财政拨款']:,.2f}（万元）")
-    print(f"输出：{out}")
+    rest_e, rest_w = c["errors"] - errors, c["warnings"] - warnings
+    if rest_e or rest_w:
+        print(f"另有错误 {rest_e:,}、警告 {rest_w:,} 属于未计入部门汇总的文件或重复的部门（见 校验问题）", file=stream)
+    print(f"基本支出 {t['基本支出']:,.2f}  项目支出 {t['项目支出']:,.2f}  财政拨款 {t['财政拨款']:,.2f}（万元）", file=stream)
+    print(f"输出：{out}", file=stream)
     skipped = [f for f in cons.file_records if f.status == "跳过"]
     for f in skipped[:20]:
         print(f"  跳过 {f.path}：{f.reason}", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("indicators", help="标准指标库：识别任务类型、查看、插入标准指标",
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = isub.add_parser("detect", help="识别每项任务的类型", description="根据任务名称和实施内容识别任务类型")
     d.add_argument("file")
     d.add_argument("--sheet", help="工作表名称")
-    d.add_argument("--json", action="store_true", help="输出 JSON")
+    add_format(d)
     lib_arg(d)
     d.set_defaults(func=run_detect)
 
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--in-place", action="store_true", help="直接改写原文件（先自动备份）")
     ins.add_argument("--sheet", help="工作表名称")
     ins.add_argument("--dry-run", action="store_true", help="只显示将要做的改动，不写文件")
+    add_format(ins)
     lib_arg(ins)
     ins.set_defaults(func=run_insert)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -58,7 +61,7 @@ def run_detect(args: argparse.Namespace) -> int:
     from ..editing import detect_task_types
 
     guesses = detect_task_types(args.file, _library(args), sheet=args.sheet)
-    if args.json:
+    if args.format == "json":
         print(json.dumps([g.to_json_dict() for g in guesses], ensure_ascii=False, indent=2))
     else:
         for g in guesses:
@@ -70,7 +73,7 @@ def run_detect(args: argparse.Namespace) -> int:
             alt = ("；其次：" + "、".join(f"{t}" for t, _ in g.alternatives[:2])) if g.alternatives else ""
             print(f"  {g.seq}. {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
     unknown = [g for g in guesses if g.type is None or g.fallback]
-    if unknown and not args.json:
+    if unknown and not args.format == "json":
         print(f"{len(unknown)} 项任务未能可靠识别，插入时请用 --type 指定")
     return 1 if unknown else 0
 
@@ -109,6 +112,18 @@ def run_insert(args: argparse.Namespace) -> int:
     res = insert_indicators(args.file, args.task, type=args.type, replace=args.replace, out=args.output,
                             in_place=args.in_place, library=_library(args), sheet=args.sheet, dry_run=args.dry_run)
     plan = res.plan
+    if args.format == "json":
+        print(json.dumps({
+            "path": str(args.file), "task": res.task_seq, "task_name": res.task_name, "type": res.type,
+            "detected": res.guess is not None, "dry_run": args.dry_run,
+            "rows": [{"row": r.row + 1, "level1": r.spec.level1, "level2": r.spec.level2, "name": r.spec.name,
+                      "value": r.display, "needs_value": r.needs_value} for r in plan.rows],
+            "skipped": [x.name for x in plan.skipped],
+            "needs_value": [r.cell for r in res.needs_value],
+            "output": str(res.output) if res.written and res.output is not None else None,
+            "backup": str(res.backup) if res.backup else None,
+        }, ensure_ascii=False, indent=2))
+        return 0
     dry = args.dry_run
     will = "将" if dry else ""  # a dry run says what it would do
     how = f"自动识别，置信度 {res.guess.confidence:.2f}" if res.guess else "指定"

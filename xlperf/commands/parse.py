@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("parse", help="解析绩效目标表并输出内容", description="解析绩效目标表（xlsx/xlsm/xls/ods/粘贴文本）")
     p.add_argument("file")
     p.add_argument("--sheet", help="工作表名称（默认：第一个绩效目标表）")
-    p.add_argument("--json", action="store_true", help="输出 JSON")
+    add_format(p)
     p.add_argument("--password", help="加密工作簿的打开密码")
     p.add_argument("--engine", choices=("fast", "openpyxl"), default="fast",
                    help="读取方式：fast（python-calamine，默认）或 openpyxl（xlsx/xlsm）")
@@ -21,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io.readers import load_form
 
     form = load_form(args.file, sheet=args.sheet, password=args.password, engine=args.engine)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(form.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
     print(format_form(form))

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rules", help="列出校验规则（代码、级别、标题）",
                        description="列出校验规则（XP 检查单张表，XC 检查汇总的整批文件）；"
                                    "给出代码（如 XP401）时显示该规则的完整说明")
     p.add_argument("codes", nargs="*", metavar="CODE", help="规则代码或前缀（如 XP4、XC）")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    add_format(p)
     p.set_defaults(func=run)
 
 
@@ -32,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     detail = bool(args.codes) and len(rules) <= 3
     for r in rules:
         fix = " [可修复]" if r.fixable else ""
-        print(f"{r.code}  {r.severity.value:<7} {r.title}{fix}")
+        print(f"{r.code}  {r.severity.label}  {r.title}{fix}")
         if detail and r.doc:
             print("\n".join("    " + ln if ln else "" for ln in r.doc.splitlines()))
             print()

@@ -13,14 +13,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import add_format
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate", help="校验绩效目标表（可标注到单元格、自动修复）",
         description="校验绩效目标表：预算金额、指标体系、任务完整性、指标值与对比符号。规则列表见 xlperf rules。",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="工作簿（xlsx/xlsm/xls/ods）或粘贴文本")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="工作簿（xlsx/xlsm/xls/ods）或粘贴文本；也可以是文件夹（递归查找工作簿）或通配符，如 *.xlsx")
+    add_format(p)
     p.add_argument("--select", action="append", metavar="CODES", help="只检查这些规则，如 XP1,XP401（可用前缀）")
     p.add_argument("--ignore", action="append", metavar="CODES", help="不检查这些规则，如 XP305,XP412")
     p.add_argument("--strict", action="store_true", help="有警告也返回 1")
@@ -68,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import XlperfError
 
     writes = args.mark or args.fix or args.unmark
+    args.files = expand_inputs(args.files)
+    if not args.files:
+        print("错误：没有找到要校验的文件", file=sys.stderr)
+        return 2
     if (args.output or args.in_place) and not writes:
         print("错误：-o / --in-place 需与 --mark、--fix 或 --unmark 一起使用", file=sys.stderr)
         return 2
@@ -95,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             report = Report(path=path, error=exc.message)
             entry = report.to_dict()
-            if text:
-                print(f"{path}: 错误：{exc.message}")
+            if text:  # in JSON the failure is the file's "error"
+                print(f"{path}: 错误：{exc.message}", file=sys.stderr)
             entries.append(entry)
             continue
         entries.append(entry)
@@ -112,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
         errors = sum(len(r.errors) for r in reports)
         warnings = sum(len(r.warnings) for r in reports)
         infos = sum(len(r.infos) for r in reports)
-        if reports or not failed:
+        if args.unmark:  # nothing was checked: no verdict on the forms
+            cleared = sum(e.get("cleared") or 0 for e in entries)
+            line = f"共 {len(args.files)} 个文件：清除 {cleared} 个单元格的标注（未重新校验）"
+        elif reports or not failed:
             line = f"共 {len(args.files)} 个文件：{summarize(errors, warnings, infos)}"
         else:  # nothing was checked: "未发现问题" would mislead
             line = f"共 {len(args.files)} 个文件"
@@ -129,6 +139,30 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(r.valid(strict=args.strict) for r in reports) else 1
 
 
+def expand_inputs(raw: list[str]) -> list[str]:
+    """The files to check: a folder gives the workbooks below it (recursively, lock and hidden files left
+    out), a pattern with ``* ? [`` that names no file is expanded here (the Windows shell does not); other
+    arguments (and a folder without workbooks) are kept as given, so each is reported as it is."""
+    import glob
+
+    from ..consolidation.discover import WORKBOOK_EXTS, _ignore_reason, discover
+
+    out: list[str] = []
+    for arg in raw:
+        path = Path(arg)
+        found = [str(p) for p, why in discover([path]) if why is None and p.suffix.lower() in WORKBOOK_EXTS] \
+            if path.is_dir() else []
+        if found:
+            out += found
+        elif not path.exists() and any(ch in arg for ch in "*?["):
+            matches = sorted(m for m in glob.glob(arg, recursive=True) if _ignore_reason(Path(m)) is None)
+            out += matches if matches else [arg]
+        else:
+            out.append(arg)
+    seen: set[str] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]
+
+
 def format_issues(report: Any) -> list[str]:
     """Linter-style lines: ``path:sheet!E12: XP401 error 对比符号为空…  [任务7「接待服务水平」]``."""
     lines = []
@@ -136,7 +170,7 @@ def format_issues(report: Any) -> list[str]:
         where = f"{report.path}:{i.location}" if i.location else str(report.path)
         tail = f"  [{i.context}]" if i.context else ""
         star = " [*]" if i.fixable else ""
-        lines.append(f"{where}: {i.code} {i.severity.value}{star} {i.message}{tail}")
+        lines.append(f"{where}: {i.code} {i.severity.label}{star} {i.message}{tail}")
     return lines
 
 

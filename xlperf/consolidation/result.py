@@ -384,23 +384,27 @@ class Consolidation:
         """summary (counts, exact totals), notes, files, departments, issues (+ tasks, indicators)."""
         return {k: list(v) if stream else v for k, v, stream in self._json_sections(details)}
 
+    def write_json(self, fh: Any, *, details: bool = False) -> None:
+        """Write :meth:`to_json_dict` as JSON to the text stream ``fh``, streamed (memory stays flat)."""
+        fh.write("{")
+        for i, (key, value, stream) in enumerate(self._json_sections(details)):
+            fh.write(("," if i else "") + "\n" + json.dumps(key) + ": ")
+            if not stream:
+                fh.write(json.dumps(value, ensure_ascii=False))
+                continue
+            fh.write("[")
+            for k, rec in enumerate(value):
+                fh.write(("," if k else "") + "\n  " + json.dumps(rec, ensure_ascii=False))
+            fh.write("]")
+        fh.write("\n}\n")
+
     def to_json(self, path: str | Path, *, details: bool = False) -> Path:
         """Write :meth:`to_json_dict` as UTF-8 JSON, streamed (memory stays flat) and atomically."""
         from ..io.xlsx import atomic_write
 
         def write(tmp: Path) -> None:
             with tmp.open("w", encoding="utf-8") as fh:
-                fh.write("{")
-                for i, (key, value, stream) in enumerate(self._json_sections(details)):
-                    fh.write(("," if i else "") + "\n" + json.dumps(key) + ": ")
-                    if not stream:
-                        fh.write(json.dumps(value, ensure_ascii=False))
-                        continue
-                    fh.write("[")
-                    for k, rec in enumerate(value):
-                        fh.write(("," if k else "") + "\n  " + json.dumps(rec, ensure_ascii=False))
-                    fh.write("]")
-                fh.write("\n}\n")
+                self.write_json(fh, details=details)
 
         target = Path(path)
         atomic_write(target, write)

@@ -47,7 +47,12 @@ _WIDTHS = {
 def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) -> None:
     """Stream the summary workbook to ``path`` (not atomic: ``Consolidation.to_excel`` is)."""
     from ..core.grid import col_letter
-    from ..io.fastxlsx import MAX_ROWS, BarChart, Formula, Series, Workbook, ref
+    from ..io.fastxlsx import MAX_ROWS, BarChart, Formula, PrintSetup, Series, Workbook, ref
+
+    def printed(sheet: str, unit: bool = True, breaks: tuple[int, ...] = ()) -> PrintSetup:
+        """A4 landscape, one page wide, the header row on every page, the title and the unit above."""
+        return PrintSetup(header=f"部门整体支出绩效目标汇总 — {sheet}", unit="单位：万元" if unit else None,
+                          title_rows=0 if sheet == CHART_SHEET else 1, breaks=breaks)
     from .rules import code_of, duplicate_department
 
     with Workbook(path, compresslevel=compresslevel) as wb:
@@ -71,7 +76,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         notes.append("说明：" + dup)
         notes += [f"说明：{x}" for x in cons.notes]
         ws = wb.add_sheet(DEPT_SHEET, widths=_WIDTHS[DEPT_SHEET], freeze=(1, 1),
-                          dimension=(n + 3 + len(notes), len(DEPT_COLS)))
+                          dimension=(n + 3 + len(notes), len(DEPT_COLS)), print_setup=printed(DEPT_SHEET))
         ws.write_row(DEPT_COLS, head, height=30)
         styles = [money if i in DEPT_MONEY else integer if 3 <= i <= 13 and i != 2 else 0 for i in range(len(DEPT_COLS))]
         sums = {c: Decimal(0) for c in range(DEPT_SUM_FROM, DEPT_SUM_TO + 1)}
@@ -108,7 +113,8 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
 
             def open_sheet(title: str) -> Any:
                 n = min(total - count, MAX_ROWS - 1)
-                s = wb.add_sheet(title, widths=_WIDTHS[name], freeze=(1, 1), dimension=(n + 1, len(cols)))
+                s = wb.add_sheet(title, widths=_WIDTHS[name], freeze=(1, 1), dimension=(n + 1, len(cols)),
+                                 print_setup=printed(title, unit=name == TASK_SHEET))
                 s.write_row(cols, head, height=30)
                 return s
 
@@ -139,7 +145,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
 
         # 文件清单
         ws = wb.add_sheet(FILE_SHEET, widths=_WIDTHS[FILE_SHEET], freeze=(1, 0),
-                          dimension=(len(cons.file_records) + 1, len(FILE_COLS)))
+                          dimension=(len(cons.file_records) + 1, len(FILE_COLS)), print_setup=printed(FILE_SHEET, False))
         ws.write_row(FILE_COLS, head, height=30)
         for f in cons.file_records:
             ws.write_row(f.row(), [0, 0, bad if f.status == SKIPPED else 0] + [0] * (len(FILE_COLS) - 3))
@@ -147,7 +153,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
             ws.set_autofilter(0, 0, len(cons.file_records), len(FILE_COLS) - 1)
 
         # 图表: small source tables on the left, native charts on the right
-        ws = wb.add_sheet(CHART_SHEET, widths=[30, 14, 14, 10, 4], selected=False)
+        ws = wb.add_sheet(CHART_SHEET, widths=[30, 14, 14, 10, 4], selected=False, print_setup=printed(CHART_SHEET))
         shown = top  # (项目支出, -order, name, 基本支出), largest first
         more = n - len(shown)
         ws.write_row([f"项目支出（万元）：前 {len(shown)} 个部门" if more else "项目支出（万元）：各部门"], title)
@@ -159,15 +165,22 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         if more:
             ws.write_row([f"其他 {more} 个部门", sums[6] - sum((t[0] for t in shown), Decimal(0)),
                           sums[5] - sum((t[3] for t in shown), Decimal(0))], [0, money, money])
-        charts: list[tuple[BarChart, int]] = []
+        charts: list[tuple[BarChart, int, int]] = []  # chart, height in rows, first row (its table's title)
+
+        def next_table() -> None:
+            """Leave a blank row, and start below the chart beside the table before (one page each)."""
+            end = charts[-1][2] + charts[-1][1] + 1 if charts else 0
+            ws.skip_rows(max(1, end - ws.rows))
+
         if r1 >= r0:
             charts.append((BarChart(
                 "各部门项目支出（万元）",
                 [Series("项目支出", ref(CHART_SHEET, r0, 1, r1, 1), ref(CHART_SHEET, r0, 0, r1, 0),
                         name_ref=ref(CHART_SHEET, r0 - 1, 1), value_cache=[float(t[0]) for t in shown],
                         category_cache=[t[2] for t in shown], color="4472C4")],
-                horizontal=True, number_format="#,##0"), max(18, (r1 - r0 + 1) + 4)))
-        ws.skip_rows(1)
+                horizontal=True, number_format="#,##0"), max(18, (r1 - r0 + 1) + 4), 0))
+        next_table()
+        t1 = ws.rows
         by1: Counter[str] = Counter()
         for (l1, _l2), k in counts.items():
             by1[l1] += k
@@ -183,8 +196,9 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                 "指标数（按一级指标）",
                 [Series("指标数", ref(CHART_SHEET, a0, 1, a1_, 1), ref(CHART_SHEET, a0, 0, a1_, 0),
                         name_ref=ref(CHART_SHEET, a0 - 1, 1), value_cache=[float(k) for _, k in l1_rows],
-                        category_cache=[l1 for l1, _ in l1_rows], color="70AD47")]), 18))
-        ws.skip_rows(1)
+                        category_cache=[l1 for l1, _ in l1_rows], color="70AD47")]), 18, t1))
+        next_table()
+        t2 = ws.rows
         ws.write_row(["指标数：按一级/二级指标"], title)
         ws.write_row(["一级/二级指标", "指标数", "一级指标", "二级指标"], head)
         b0 = ws.rows
@@ -203,8 +217,8 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                 "指标数（按一级/二级指标）",
                 [Series("指标数", ref(CHART_SHEET, b0, 1, b1, 1), ref(CHART_SHEET, b0, 0, b1, 0),
                         name_ref=ref(CHART_SHEET, b0 - 1, 1), value_cache=[float(k) for _, k in l2_rows],
-                        category_cache=labels, color="ED7D31")], horizontal=True), max(18, len(l2_rows) + 4)))
-        row = 0
-        for chart, height in charts:
-            ws.add_chart(chart, row, 5, row + height, 15)
-            row += height + 1
+                        category_cache=labels, color="ED7D31")], horizontal=True), max(18, len(l2_rows) + 4), t2))
+        for chart, height, start in charts:
+            ws.add_chart(chart, start, 5, start + height, 15)
+        # one table with its chart per page
+        ws.print_setup = printed(CHART_SHEET, breaks=tuple(start for _, _, start in charts if start))

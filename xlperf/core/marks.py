@@ -39,7 +39,7 @@ REPORT_SHEET_ALT = "校验结果（xlperf）"  # when the workbook has a 校验�
 BOOK_SHEET = "_xlperf_marks"
 BOOK_HEADER = ["sheet", "cell", "fill", "note", "note_author", "mark_fill", "mark_note"]
 REPORT_HEADER = ["序号", "级别", "代码", "位置", "任务", "指标", "说明"]
-REPORT_WIDTHS = [6, 8, 8, 12, 8, 24, 90]
+REPORT_WIDTHS = [6, 8, 8, 18, 8, 24, 90]
 COLORS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 NOTE_PREFIX = "xlperf 校验："
 NOTE_AUTHOR = "xlperf"
@@ -153,7 +153,7 @@ def _worst(issues: list[Issue]) -> Severity:
 
 def note_text(issues: list[Issue], original: str | None = None) -> str:
     """The note of a marked cell: every issue's code, severity and message; the user's note kept below."""
-    lines = [NOTE_PREFIX] + [f"{i.code} {i.severity.value}：{i.message}" for i in issues]
+    lines = [NOTE_PREFIX] + [f"{i.code} {i.severity.label}：{i.message}" for i in issues]
     if original:
         lines += ["——", "原批注：", original]
     return "\n".join(lines)

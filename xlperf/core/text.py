@@ -290,3 +290,18 @@ def indicator_stem(name: Any) -> str:
     for pattern, token in _ASPECTS:
         s = pattern.sub(token, s)
     return s
+
+
+def text_lines(text: object, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide (CJK characters count two)."""
+    import math
+    import unicodedata
+
+    if text is None or text == "":
+        return 1
+    usable = max(width - 1.5, 1.0)  # the cell's padding
+    lines = 0
+    for part in str(text).split("\n"):
+        w = sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in part)
+        lines += max(1, math.ceil(w / usable))
+    return lines

@@ -16,6 +16,7 @@ def write_form(target: str | Path, form: Form | None = None, *, blank_tasks: int
     """Write ``form`` (None: a blank form) in the official layout to ``target`` (.xlsx), atomically.
     Refuses an existing folder or another extension; write errors become one-line messages."""
     from ..errors import WriteRefusedError
+    from ..io.cached import save_with_values
     from ..io.template import build_workbook
     from ..io.xlsx import atomic_write, write_error
 
@@ -32,7 +33,7 @@ def write_form(target: str | Path, form: Form | None = None, *, blank_tasks: int
         raise WriteRefusedError("输出路径是一个文件夹", path=str(out))
     wb = build_workbook(form, blank_tasks=blank_tasks, rows_per_task=rows_per_task, department=department, year=year)
     try:
-        atomic_write(out, wb.save)
+        atomic_write(out, lambda tmp: save_with_values(wb, tmp))
     except OSError as exc:
         raise write_error(exc, out) from exc
     return out

@@ -86,11 +86,15 @@ def rewrite(book: Workbook, *, sheet: str | None = None, config: Config | None =
         cells = {i.position for i in result.report.issues if i.cell}
         cells |= {parse_a1(m.cell) for m in read_marks(previous) if m.sheet == fs.name}
         styles = book.styles(fs.name, cells)
+        from ..core.edits import WriteTable
+
         names = {s.name for s in book.sheets()}
         headers = {n: _header(book, n) for n in (REPORT_SHEET,) if n in names}
         report_sheet = report_sheet_name(headers, BOOK_SHEET in names)
-        edits.extend(plan_marks(grid, result.report, previous, styles, mark_info=mark_info, report_sheet=report_sheet))
-        result.marked = len({i.cell for i in result.report.issues if i.cell})
+        planned = plan_marks(grid, result.report, previous, styles, mark_info=mark_info, report_sheet=report_sheet)
+        edits.extend(planned)
+        # the cells marked: one bookkeeping row each (the cells of a merged block count once)
+        result.marked = next((len(e.rows) for e in planned if isinstance(e, WriteTable) and e.sheet == BOOK_SHEET), 0)
     saved = commit(book, fs.name, edits, grid.merges, replaces=_replaces(book))
     result.target, result.backup = saved.target, saved.backup
     return result

@@ -353,11 +353,28 @@ class _Styles:
 
 
 # --------------------------------------------------------------------------------------------- sheets
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a sheet prints: A4 landscape, one page wide, the first ``title_rows`` rows repeated on every
+    page, ``header`` (centre) and ``unit`` (right) in the page header, page numbers in the footer,
+    a page break before each row of ``breaks`` (0-based)."""
+
+    header: str | None = None
+    unit: str | None = None
+    title_rows: int = 1
+    breaks: tuple[int, ...] = ()
+
+
+def _hf(text: str) -> str:
+    return xml_text(text.replace("&", "&&"))
+
+
 class Sheet:
     """A worksheet being streamed. Obtain it from :meth:`Workbook.add_sheet`; write rows in order."""
 
     def __init__(self, book: Workbook, index: int, name: str, stream: IO[bytes], *, widths: list[float] | None,
-                 freeze: tuple[int, int] | None, selected: bool, dimension: tuple[int, int] | None = None) -> None:
+                 freeze: tuple[int, int] | None, selected: bool, dimension: tuple[int, int] | None = None,
+                 print_setup: PrintSetup | None = None) -> None:
         self.book = book
         self.index = index
         self.name = name
@@ -369,8 +386,11 @@ class Sheet:
         self.autofilter: tuple[int, int, int, int] | None = None
         self.anchors: list[_Anchor] = []
         self.closed = False
+        self.print_setup = print_setup
         tab = ' tabSelected="1"' if selected else ""
         head = [f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_R}">']
+        if print_setup is not None:
+            head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         if dimension and dimension[0] > 0 and dimension[1] > 0:
             head.append(f'<dimension ref="A1:{col_letter(dimension[1] - 1)}{dimension[0]}"/>')
         head.append(f'<sheetViews><sheetView workbookViewId="0"{tab}>')
@@ -528,7 +548,19 @@ class Sheet:
                 for r0, c0, r1, c1 in self.merges
             )
             tail.append(f'<mergeCells count="{len(self.merges)}">{m}</mergeCells>')
-        tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+        ps = self.print_setup
+        if ps is None:
+            tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+        else:
+            tail.append('<pageMargins left="0.4" right="0.4" top="0.75" bottom="0.6" header="0.3" footer="0.3"/>'
+                        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+            head = (f'&amp;C&amp;"-,Bold"&amp;12{_hf(ps.header)}' if ps.header else "") + (
+                f"&amp;R{_hf(ps.unit)}" if ps.unit else "")
+            tail.append("<headerFooter>" + (f"<oddHeader>{head}</oddHeader>" if head else "")
+                        + "<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>")
+            if ps.breaks:
+                brks = "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in ps.breaks)
+                tail.append(f'<rowBreaks count="{len(ps.breaks)}" manualBreakCount="{len(ps.breaks)}">{brks}</rowBreaks>')
         if self.anchors:
             tail.append('<drawing r:id="rId1"/>')
         tail.append("</worksheet>")
@@ -558,6 +590,7 @@ class Workbook:
         self._current: Sheet | None = None
         self._drawings: list[list[_Anchor]] = []
         self._filters: list[tuple[int, str]] = []
+        self._titles: list[tuple[int, str]] = []  # print titles: (sheet index, rows)
         self._closed = False
 
     def __enter__(self) -> Workbook:
@@ -583,7 +616,8 @@ class Workbook:
         return idx
 
     def add_sheet(self, name: str, *, widths: list[float] | None = None, freeze: tuple[int, int] | None = None,
-                  selected: bool | None = None, dimension: tuple[int, int] | None = None) -> Sheet:
+                  selected: bool | None = None, dimension: tuple[int, int] | None = None,
+                  print_setup: PrintSetup | None = None) -> Sheet:
         """Start the next worksheet (closing the current one). ``freeze=(rows, cols)`` frozen panes;
         ``dimension=(rows, cols)``: the used range, when known in advance (read-only readers such as
         openpyxl's, used by pandas, size their rows by it)."""
@@ -598,7 +632,9 @@ class Workbook:
         stream = self._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
         sel = (index == 0) if selected is None else selected
         self._current = Sheet(self, index, name, stream, widths=widths, freeze=freeze, selected=sel,
-                              dimension=dimension)
+                              dimension=dimension, print_setup=print_setup)
+        if print_setup is not None and print_setup.title_rows:
+            self._titles.append((index, f"{quote_sheet(name)}!$1:${print_setup.title_rows}"))
         return self._current
 
     def _sheet_closed(self, sheet: Sheet) -> None:
@@ -661,6 +697,9 @@ class Workbook:
         names = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{xml_text(r)}</definedName>'
             for i, r in self._filters
+        ) + "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{xml_text(r)}</definedName>'
+            for i, r in self._titles
         )
         z.writestr(
             "xl/workbook.xml",

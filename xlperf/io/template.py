@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.framework import Framework, default_framework
 from ..core.model import Form, Indicator, Task
-from ..core.text import OPS, format_number
+from ..core.text import OPS, format_number, text_lines
 from .xlsx import set_text
 
 SHEET = "绩效目标表"
@@ -21,7 +21,14 @@ LISTS_SHEET = "下拉列表"
 NCOLS = 11
 COLS = {"seq": 1, "name": 2, "content": 3, "source": 4, "amount": 5, "level1": 6, "level2": 7, "indicator": 8,
         "core": 9, "op": 10, "value": 11}
-WIDTHS = [6, 18, 36, 12, 11, 11, 14, 24, 8, 8, 12]
+#: column widths (characters): column A fits its labels (部门名称, 基本信息) on one line
+WIDTHS = [10, 18, 36, 12, 11, 11, 14, 24, 8, 8, 12]
+MONEY_FORMAT = "0.00"  # amounts (万元) with two decimals: 1359.10 beside 3793.11
+ROW_HEIGHT = 15.0  # points: the default row; wrapped lines add this much each
+#: the height of an A4 landscape page in sheet points: 595 pt less the margins, header and footer,
+#: divided by the fit-to-width scale (the columns are about 8 % wider than the page), less a margin
+#: for the difference between Excel's, WPS's and LibreOffice's fonts
+PAGE_HEIGHT = 430.0
 HEADER_ROW = 8  # 1-based: first of the two task-table header rows
 FIRST_TASK_ROW = 10
 
@@ -105,7 +112,10 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
         merge(r, 3, r, 5)
         merge(r, 7, r, NCOLS)
     merge(7, 2, 7, NCOLS)
-    ws.row_dimensions[7].height = 48
+    goal_width = sum(WIDTHS[1:NCOLS])
+    ws.row_dimensions[7].height = max(48.0, text_lines(f.overall_goal, goal_width) * ROW_HEIGHT + 4)
+    for cell in ("C5", "C6", "G5", "G6"):
+        ws[cell].number_format = MONEY_FORMAT
     # task table header (two rows)
     h1 = ["序号", "年度工作任务", "主要实施内容", "任务来源", "拟投入金额（万元）", "任务绩效指标", None, None,
           "是否核心指标", "对比符号", "年度指标值"]
@@ -119,6 +129,7 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
 
     tasks = list(f.tasks) if form is not None else [Task(seq=i + 1) for i in range(blank_tasks)]
     r = FIRST_TASK_ROW
+    spans: list[tuple[int, float]] = []  # (first row, height in points) of each task
     for t in tasks:
         n = max(len(t.indicators), 1) if form is not None else rows_per_task
         put(r, 1, t.seq)
@@ -126,6 +137,7 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
         put(r, 3, t.content, left=True)
         put(r, 4, t.source)
         put(r, 5, _num(t.amount))
+        ws.cell(r, 5).number_format = MONEY_FORMAT
         for k, ind in enumerate(t.indicators):
             rr = r + k
             put(rr, 6, ind.level1)
@@ -139,6 +151,18 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
                 put(r + k, c, None)
         for c in range(1, 6):
             merge(r, c, r + n - 1, c)
+        # Excel does not grow merged rows to their wrapped text: give the rows what the text needs
+        heights = [ROW_HEIGHT * max(text_lines(ind.name, WIDTHS[7]), text_lines(_value_text(ind), WIDTHS[10]))
+                   for ind in t.indicators] + [ROW_HEIGHT] * (n - len(t.indicators))
+        need = ROW_HEIGHT * max(text_lines(t.content, WIDTHS[2]), text_lines(t.name, WIDTHS[1]),
+                                text_lines(t.source, WIDTHS[3]))
+        if need > sum(heights):
+            extra = (need - sum(heights)) / n
+            heights = [h + extra for h in heights]
+        for k, h in enumerate(heights):
+            if h != ROW_HEIGHT:
+                ws.row_dimensions[r + k].height = round(h, 1)
+        spans.append((r, sum(heights)))
         r += n
     last = max(r - 1, FIRST_TASK_ROW)
     ws.cell(6, 3).value = f"=SUM(E{FIRST_TASK_ROW}:E{last})"
@@ -158,7 +182,27 @@ def build_workbook(form: Form | None = None, *, blank_tasks: int = 5, rows_per_t
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW + 1}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    _task_page_breaks(ws, spans)
     return wb
+
+
+def _task_page_breaks(ws: Any, spans: list[tuple[int, float]]) -> None:
+    """A page break before a task that would otherwise be split between two pages (a task taller than a
+    page is split where it must)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    def height(row: int) -> float:
+        h = ws.row_dimensions[row].height
+        return float(h) if h else ROW_HEIGHT
+
+    titles = sum(height(r) for r in (HEADER_ROW, HEADER_ROW + 1))
+    used = sum(height(r) for r in range(1, FIRST_TASK_ROW))  # the first page: the header block
+    for first, h in spans:
+        if used + h > PAGE_HEIGHT and used > titles:
+            ws.row_breaks.append(Break(id=first - 1))  # break after the row above the task
+            used = titles
+        used += h
 
 
 def _add_validations(wb: Any, ws: Any, fw: Framework, first: int, last: int) -> None:

@@ -222,8 +222,11 @@ def _writable(ws: Any, row: int, col: int) -> Any:
 
 
 def write_table(wb: Any, e: WriteTable) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from ..core.text import text_lines
 
     if e.sheet in wb.sheetnames:
         del wb[e.sheet]
@@ -237,19 +240,37 @@ def write_table(wb: Any, e: WriteTable) -> None:
         set_text(cell, h)
         cell.font, cell.fill = head_font, head_fill
     link_font = Font(color="0563C1", underline="single")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    widths = list(e.widths or [])
     for r, row in enumerate(e.rows, start=2):
+        lines = 1
         for c, v in enumerate(row, start=1):
             cell = ws.cell(r, c)
             set_text(cell, v)
+            if isinstance(v, str) and c <= len(widths) and (n := text_lines(v, widths[c - 1])) > 1:
+                cell.alignment = wrap  # long text wraps within its column (and prints whole)
+                lines = max(lines, n)
             target = e.links.get((r - 2, c - 1))
-            if target:
-                cell.hyperlink = f"#{target}"
+            if target:  # an internal link is a location, as Excel writes it (a "#..." target is external)
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target)
                 cell.font = link_font
+        if lines > 1:
+            ws.row_dimensions[r].height = 15.0 * lines
     if e.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(e.header))}{len(e.rows) + 1}"
     ws.freeze_panes = "A2"
     for c, w in enumerate(e.widths or [], start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
+    if not e.hidden:  # prints A4 landscape, one page wide, the header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.oddHeader.center.text = e.sheet.replace("&", "&&")
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def backup_path(folder: Path, name: str) -> Path:
@@ -312,7 +333,7 @@ def _umask() -> int:
 
 def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suffix: str = ".xlperf") -> tuple[Path, bool]:
     """Where a modifying command writes: ``-o OUT``, ``--in-place``, or ``NAME.xlperf.xlsx`` beside
-    the input. Returns (target, replaces_source)."""
+    the input (``NAME.xlperf-2.xlsx``… when that exists). Returns (target, replaces_source)."""
     if in_place and out is not None:
         raise WriteRefusedError("--in-place 与 -o 不能同时使用")
     if in_place:
@@ -326,7 +347,18 @@ def resolve_output(source: Path, out: str | Path | None, in_place: bool, *, suff
         if target.exists() and target.resolve() == source.resolve():
             raise WriteRefusedError("输出文件与输入文件相同；要覆盖原文件请使用 --in-place（会先自动备份）")
         return target, False
-    return source.with_name(f"{source.stem}{suffix}.xlsx"), False
+    return free_name(source.with_name(f"{source.stem}{suffix}.xlsx")), False
+
+
+def free_name(target: Path) -> Path:
+    """``target``, or when a file of that name exists, the first free ``STEM-2.xlsx``, ``STEM-3.xlsx``…:
+    a default output never replaces a file the user did not name (another command's output)."""
+    n = 1
+    candidate = target
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
 
 
 def check_rewrite(source: Path, in_place: bool) -> None:
@@ -354,6 +386,8 @@ def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place
 
     Returns the backup path when one was made.
     """
+    from .cached import save_with_values
+
     made = None
     if source is not None and backup:
         check_rewrite(source, in_place)
@@ -366,7 +400,7 @@ def save_workbook(wb: Any, target: Path, *, source: Path | None = None, in_place
         if in_place and source is not None and backup:
             made = backup_path(source.parent, source.name)
             shutil.copy2(source, made)
-        atomic_write(target, wb.save)
+        atomic_write(target, lambda tmp: save_with_values(wb, tmp))
     except BaseException as exc:
         if made is not None:  # the original was not replaced: its copy is not needed
             made.unlink(missing_ok=True)

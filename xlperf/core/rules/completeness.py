@@ -86,7 +86,7 @@ def task_without_satisfaction(ctx: Context) -> Iterator[Finding]:
     可在配置中把 XP305 的级别调为 info。
     """
     yield from _missing(ctx, "满意度指标", "有服务对象的任务要反映服务对象的评价；"
-                        "应设服务对象满意度指标，如「服务对象满意度 ≥90%」（内部保障任务可在配置中把 XP305 调为 info）")
+                        "应设服务对象满意度指标，如「服务对象满意度 ≥90%」（内部保障任务可在 xlperf.toml 中把 XP305 降为提示级）")
 
 
 @rule("XP306", Severity.WARNING)

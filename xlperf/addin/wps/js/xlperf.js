@@ -593,9 +593,16 @@
       "加载项与服务的令牌保存在用户目录的 .xlperf 文件夹中。";
   }
 
+  /** @param {WPSMergedRoot} application */
+  async function doctor(application) {
+    var book = application.ActiveWorkbook;
+    var answer = await call("/api/doctor", { path: book ? (book.FullName || null) : null });
+    return answer.message;
+  }
+
   var HANDLERS = {
     validate: validate, unmark: unmark, autosum: autosum, indicators: indicators, consolidate: consolidate,
-    "new": newForm, about: about
+    "new": newForm, about: about, doctor: doctor
   };
 
   async function run(title, work) {
