@@ -372,3 +372,32 @@ def test_a_native_crash_reading_one_file_does_not_stop_the_batch(tmp_path: Path,
     assert rows["dept4.xlsx"][0] == "跳过" and "秒未完成" in rows["dept4.xlsx"][1]
     assert [s for n, (s, _) in sorted(rows.items()) if n not in ("dept2.xlsx", "dept4.xlsx")] == ["成功"] * 4
     assert out.exists() and time.monotonic() - t0 < 40
+
+
+def test_csv_outputs_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV export failing midway (disk full) leaves the earlier file whole and no partial or temp file."""
+    import csv
+
+    import xlperf.consolidation as mod
+
+    p = write_workbook(tmp_path / "a.xlsx", make_form(1, tasks=3, indicators=3))
+    out = tmp_path / "csv"
+    with mod.consolidate([p], executor="serial") as cons:
+        cons.to_csv(out)
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    real = csv.writer
+
+    class Full:
+        def __init__(self, fh):  # type: ignore[no-untyped-def]
+            self.w, self.n = real(fh), 0
+
+        def writerow(self, row):  # type: ignore[no-untyped-def]
+            self.n += 1
+            if self.n > 3:
+                raise OSError(28, "No space left on device")
+            self.w.writerow(row)
+
+    monkeypatch.setattr(csv, "writer", Full)
+    with mod.consolidate([p], executor="serial") as cons, pytest.raises(OSError):
+        cons.to_csv(out)
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before

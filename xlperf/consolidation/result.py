@@ -354,13 +354,19 @@ class Consolidation:
             (ISSUE_SHEET, ISSUE_COLS, self.issue_rows()),
             (FILE_SHEET, FILE_COLS, (f.row() for f in self.file_records)),
         ]
+        from ..io.xlsx import atomic_write
+
         for name, cols, rows in tables:
             p = d / f"{name}.csv"
-            with p.open("w", encoding="utf-8-sig", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(cols)
-                for r in rows:
-                    w.writerow([_csv_cell(v) for v in r])
+
+            def write(tmp: Path, cols: list[str] = cols, rows: Iterable[Any] = rows) -> None:
+                with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                    w = csv.writer(fh)
+                    w.writerow(cols)
+                    for r in rows:
+                        w.writerow([_csv_cell(v) for v in r])
+
+            atomic_write(p, write)  # a failure midway leaves the earlier file (or none), never half of one
             out.append(p)
         return out
 
