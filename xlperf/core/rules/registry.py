@@ -14,6 +14,7 @@ listed like the form rules (``all_rules(batch=True)``) but :func:`run_rules` nev
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,12 @@ class Finding:
     sheet: str | None = None
 
 
+@functools.cache
+def _doc(func: Callable[..., Any]) -> str:
+    """A rule's docstring, cleaned once (the title is asked for every issue a rule raises)."""
+    return inspect.getdoc(func) or ""
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: per form (``func(ctx) -> Iterable[Finding]``) or, with ``batch``, per
@@ -63,12 +70,12 @@ class Rule:
 
     @property
     def title(self) -> str:
-        return (inspect.getdoc(self.func) or "").splitlines()[0].strip()
+        return _doc(self.func).splitlines()[0].strip()
 
     @property
     def doc(self) -> str:
         """The docstring after the title line, dedented."""
-        lines = (inspect.getdoc(self.func) or "").splitlines()[1:]
+        lines = _doc(self.func).splitlines()[1:]
         return "\n".join(lines).strip()
 
     @property
