@@ -97,6 +97,7 @@ def button(repeat: int) -> None:
     from xlperf.io.readers import load_form
     from xlperf.io.template import build_workbook
     from xlperf.validation import validate_form
+    from xlperf.workbook import form_sheet
 
     with tempfile.TemporaryDirectory() as tmp:
         seed = Path(tmp) / "seed.xlsx"
@@ -109,20 +110,21 @@ def button(repeat: int) -> None:
             book = xd.FakeBook(path)
             app = book.app
             t0 = time.perf_counter()
-            live = excel.Live(book)
-            sheet, grid, _probe, form = live.form_sheet()
-            previous = live.sheet_rows(BOOK_SHEET)
+            live = excel.LiveBook(book)
+            fs = form_sheet(live)
+            sheet, grid = fs.name, fs.grid
+            previous = live.table(BOOK_SHEET)
             n_read = app.calls
             t1 = time.perf_counter()
             form = parse_grid(grid)
             report = validate_form(form)
             cells = {i.position for i in report.issues if i.cell}
-            cells |= {parse_a1(m.cell) for m in read_marks(previous) if m.sheet == sheet.name}
+            cells |= {parse_a1(m.cell) for m in read_marks(previous) if m.sheet == sheet}
             styles_calls = app.calls
             edits = plan_marks(grid, report, previous, live.styles(sheet, cells))
             n_styles = app.calls - styles_calls
             t2 = time.perf_counter()
-            live.write(sheet, grid.merges, edits)
+            live.apply(sheet, edits, grid.merges)
             t3 = time.perf_counter()
             if i:  # the first round warms up
                 for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
