@@ -735,31 +735,18 @@ def consolidate_button(paths: Sequence[str] | str, book: Any = None) -> str | No
     open it. The inputs are only read."""
 
     def work(live: LiveBook) -> str:
-        from .consolidation import OK, consolidate
         from .errors import XlperfError
-        from .settings import load_settings
+        from .features.consolidate import summary_beside
 
         files = [paths] if isinstance(paths, str) else list(paths)
         if not files:
             raise XlperfError("没有选择文件")
         live.status(f"正在汇总 {len(files)} 个文件…")
-        config = load_settings(files[0]).config
-        name = f"部门汇总-{_now()}.xlsx"
-        with consolidate(files, executor="thread", config=config) as cons:
-            out = Path(files[0]).parent / name
-            try:
-                cons.to_excel(out)
-            except OSError:  # a read-only folder (CD, protected share): write to xlperf's own folder
-                (home() / "汇总").mkdir(parents=True, exist_ok=True)
-                out = home() / "汇总" / name
-                cons.to_excel(out)
-            skipped = [f"{r.path}：{r.status}，{r.reason}" for r in cons.file_records if r.status != OK]
-            forms = sum(r.forms for r in cons.file_records)
-            done = len(cons.file_records) - len(skipped)
-        live.app.books.open(str(out))
-        text = f"已汇总 {done} 个文件中的 {forms} 张表，结果：{out}"
-        if skipped:
-            text += f"\n\n未汇总 {len(skipped)} 个文件：\n" + _lines(skipped)
+        res = summary_beside(files)
+        live.app.books.open(str(res.output))
+        text = res.message
+        if res.skipped:
+            text += f"\n\n未汇总 {len(res.skipped)} 个文件：\n" + _lines(res.skipped)
         return text
 
     return _run("合并部门表", work, book)

@@ -169,32 +169,16 @@ def indicators(data: dict[str, Any]) -> dict[str, Any]:
 
 def consolidate(data: dict[str, Any]) -> dict[str, Any]:
     """合并部门表: the summary workbook of the given files, beside the first one (the inputs are only read)."""
-    import datetime
-
-    from .consolidation import OK
-    from .consolidation import consolidate as run
-    from .settings import home, load_settings
+    from .features.consolidate import summary_beside
 
     paths = data.get("paths")
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
         raise XlperfError("paths 须为文件路径的列表")
     if len(paths) > 5000:
         raise XlperfError("一次最多汇总 5000 个文件")
-    config = load_settings(paths[0]).config
-    name = f"部门汇总-{datetime.datetime.now():%Y%m%d-%H%M%S}.xlsx"
-    with run(paths, executor="thread", config=config) as cons:
-        out = Path(paths[0]).parent / name
-        try:
-            cons.to_excel(out)
-        except OSError:  # a read-only folder: xlperf's own folder
-            (home() / "汇总").mkdir(parents=True, exist_ok=True)
-            out = home() / "汇总" / name
-            cons.to_excel(out)
-        skipped = [f"{r.path}：{r.status}，{r.reason}" for r in cons.file_records if r.status != OK]
-        forms = sum(r.forms for r in cons.file_records)
-        done = len(cons.file_records) - len(skipped)
-    return {"output": str(out), "files": done, "forms": forms, "skipped": skipped,
-            "message": f"已汇总 {done} 个文件中的 {forms} 张表，结果：{out}"}
+    res = summary_beside(paths)
+    return {"output": str(res.output), "files": res.files, "forms": res.forms, "skipped": res.skipped,
+            "message": res.message}
 
 
 def new_form(data: dict[str, Any]) -> dict[str, Any]:
