@@ -279,6 +279,7 @@ class LiveWriter:
             DeleteSheet,
             InsertRows,
             Merge,
+            RestoreFill,
             SetFill,
             SetFormula,
             SetNote,
@@ -286,7 +287,6 @@ class LiveWriter:
             Unmerge,
             WriteTable,
         )
-        from .core.marks import RestoreFill
 
         for e in edits:
             if isinstance(e, (SetValue, SetFormula)):

@@ -6,9 +6,11 @@ Used by the rules (XP201-XP205), the template's dependent dropdowns and the indi
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
@@ -58,6 +60,17 @@ class Framework(BaseModel):
     def level1_names(self) -> list[str]:
         return [l1.name for l1 in self.level1]
 
+    def _memo_call(self, key: tuple[Any, ...], compute: Callable[..., Any], *args: Any) -> Any:
+        """``compute(*args)``, remembered under ``key`` (at most _MEMO_CAP entries; the lookups repeat for
+        every indicator row of every form)."""
+        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
+        if key in memo:
+            return memo[key]
+        if len(memo) > _MEMO_CAP:
+            memo.clear()
+        memo[key] = found = compute(*args)
+        return found
+
     def level2_names(self, level1: str) -> list[str]:
         for l1 in self.level1:
             if l1.name == level1:
@@ -66,14 +79,7 @@ class Framework(BaseModel):
 
     def canonical_level1(self, text: str | None) -> str | None:
         """Canonical 一级 for a typed value (spaces, full-width, missing 指标 suffix tolerated)."""
-        key = ("canonical_level1", text)
-        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
-        if len(memo) > _MEMO_CAP:
-            memo.clear()
-        memo[key] = found = self._canonical_level1(text)
-        return found
+        return self._memo_call(("canonical_level1", text), self._canonical_level1, text)
 
     def _canonical_level1(self, text: str | None) -> str | None:
         s = squash(text)
@@ -84,14 +90,7 @@ class Framework(BaseModel):
 
     def canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         """Canonical 二级 under ``level1`` for a typed 二级 (its own name or an alias); None if not allowed."""
-        key = ("canonical_level2", level1, text)
-        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
-        if len(memo) > _MEMO_CAP:
-            memo.clear()
-        memo[key] = found = self._canonical_level2(level1, text)
-        return found
+        return self._memo_call(("canonical_level2", level1, text), self._canonical_level2, level1, text)
 
     def _canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         s = squash(text)
@@ -109,14 +108,7 @@ class Framework(BaseModel):
         return any(s in l2.former for l1 in self.level1 if l1.name == level1 for l2 in l1.level2)
 
     def legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
-        key = ("legacy_target", level1, level2)
-        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
-        if len(memo) > _MEMO_CAP:
-            memo.clear()
-        memo[key] = found = self._legacy_target(level1, level2)
-        return found
+        return self._memo_call(("legacy_target", level1, level2), self._legacy_target, level1, level2)
 
     def _legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
         s1, s2 = squash(level1), squash(level2)
@@ -127,14 +119,7 @@ class Framework(BaseModel):
 
     def level1_of_level2(self, text: str | None) -> str | None:
         """The 一级 a 二级 name (or alias) belongs to, if any."""
-        key = ("level1_of_level2", text)
-        memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
-        if len(memo) > _MEMO_CAP:
-            memo.clear()
-        memo[key] = found = self._level1_of_level2(text)
-        return found
+        return self._memo_call(("level1_of_level2", text), self._level1_of_level2, text)
 
     def _level1_of_level2(self, text: str | None) -> str | None:
         s = squash(text)
