@@ -401,3 +401,24 @@ def test_csv_outputs_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with mod.consolidate([p], executor="serial") as cons, pytest.raises(OSError):
         cons.to_csv(out)
     assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("kind", ["two entries, one part", "1,001 entries"])
+def test_sheet_lists_that_repeat_a_part_are_refused(seed_xlsx: Path, tmp_path: Path, kind: str) -> None:
+    """Thousands of sheet entries pointing at one part made every reader read it again and again."""
+    import zipfile
+
+    def edit(xml: str) -> str:
+        if kind == "two entries, one part":
+            return xml.replace("</sheets>", '<sheet name="别名" sheetId="90" r:id="rId1"/></sheets>')
+        return xml.replace("</sheets>", "".join(f'<sheet name="s{i}" sheetId="{i + 100}" r:id="rIdX{i}"/>'
+                                                for i in range(1001)) + "</sheets>")
+
+    path = tmp_path / "list.xlsx"
+    with zipfile.ZipFile(seed_xlsx) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, edit(data.decode()).encode() if info.filename == "xl/workbook.xml" else data)
+    for cmd in (["validate", str(path)], ["validate", "--mark", str(path), "-o", str(tmp_path / "o.xlsx")]):
+        text = one_line_error(run(*cmd))
+        assert "拒绝处理" in text

@@ -98,10 +98,13 @@ def _decode(data: bytes, path: Path) -> str:
 
 @dataclass(frozen=True)
 class WorkbookInfo:
-    """From ``xl/workbook.xml``: sheet name -> part name inside the zip, and the active sheet's index."""
+    """From ``xl/workbook.xml``: sheet name -> part name inside the zip, the active sheet's index, how many
+    sheet entries there are and the part each points at (lower-cased; None when it points nowhere)."""
 
     parts: dict[str, str]
     active: int | None
+    entries: int = 0
+    targets: tuple[str | None, ...] = ()
 
 
 def _local(tag: str) -> str:
@@ -184,7 +187,7 @@ def _member(zf: zipfile.ZipFile, name: str) -> str | None:
 def workbook_info(zf: zipfile.ZipFile) -> WorkbookInfo:
     book, links = _part(zf, "xl/workbook.xml"), _part(zf, "xl/_rels/workbook.xml.rels")
     info = _memo(("info", book, links, tuple(zf.namelist())), lambda: _workbook_info(zf, book, links))
-    return WorkbookInfo(dict(info.parts), info.active)
+    return WorkbookInfo(dict(info.parts), info.active, info.entries, info.targets)
 
 
 def _workbook_info(zf: zipfile.ZipFile, book: bytes | None, links: bytes | None) -> WorkbookInfo:
@@ -199,18 +202,21 @@ def _workbook_info(zf: zipfile.ZipFile, book: bytes | None, links: bytes | None)
             targets[el.get("Id")] = _member(zf, part) or part
     parts: dict[str, str] = {}
     active: int | None = None
+    sheet_targets: list[str | None] = []
     for el in root.iter():
         name = _local(el.tag)
         if name == "sheet":
             rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
-            if el.get("name") is not None and rid in targets:
-                parts[el.get("name")] = targets[rid]
+            target = targets.get(rid or "")
+            sheet_targets.append(target.lower() if target else None)
+            if el.get("name") is not None and target is not None:
+                parts[el.get("name")] = target
         elif name == "workbookView" and active is None:
             try:
                 active = int(el.get("activeTab", "0"))
             except ValueError:
                 active = None
-    return WorkbookInfo(parts, active)
+    return WorkbookInfo(parts, active, len(sheet_targets), tuple(sheet_targets))
 
 
 MAX_SHEETS = 1000  # a department's workbook has a handful; Excel's own practical limit is memory
@@ -220,29 +226,12 @@ def check_sheet_entries(zf: zipfile.ZipFile, path: Path) -> None:
     """Refuse a workbook whose sheet list would make the readers read the same part again and again:
     more than :data:`MAX_SHEETS` entries, or several entries pointing at one part (counted from the
     parsed ``workbook.xml``, whatever its spelling)."""
-    root = _xml(zf, "xl/workbook.xml")
-    if root is None:
-        return
-    rels = _xml(zf, "xl/_rels/workbook.xml.rels")
-    targets: dict[str, str] = {}
-    for el in (rels.iter() if rels is not None else ()):
-        if _local(el.tag) == "Relationship" and el.get("Id"):
-            targets[el.get("Id")] = (el.get("Target") or "").lstrip("/").lower()
-    count = 0
-    seen: set[str] = set()
-    for el in root.iter():
-        if _local(el.tag) != "sheet":
-            continue
-        count += 1
-        if count > MAX_SHEETS:
-            raise UnsafeFileError(f"工作表超过 {MAX_SHEETS} 个，拒绝处理", path=str(path))
-        rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
-        part = targets.get(rid or "")
-        if part:
-            part = part.removeprefix("xl/")
-            if part in seen:
-                raise UnsafeFileError("多个工作表指向同一个工作表部件（文件被改造过），拒绝处理", path=str(path))
-            seen.add(part)
+    info = workbook_info(zf)  # the one parse of the sheet list (memoised), shared with the readers
+    if info.entries > MAX_SHEETS:
+        raise UnsafeFileError(f"工作表超过 {MAX_SHEETS} 个，拒绝处理", path=str(path))
+    pointed = [t for t in info.targets if t]
+    if len(set(pointed)) != len(pointed):
+        raise UnsafeFileError("多个工作表指向同一个工作表部件（文件被改造过），拒绝处理", path=str(path))
 
 
 def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
