@@ -192,9 +192,6 @@ class FileBook(_Base):
         return [SheetInfo(ws.title, hidden=ws.sheet_state != "visible", active=ws.title == active)
                 for ws in self.wb.worksheets]
 
-    def worksheet(self, name: str) -> Any:
-        return self.wb[name]
-
     def grid(self, name: str) -> Grid:
         from .readers import grid_from_worksheet
 

@@ -294,10 +294,6 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
     return _formula_scan(data), cells
 
 
-def _formulas(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
-    return scan_sheet(zf, part)[0]
-
-
 def _formula_scan(data: bytes) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
     pos = data.find(b"<f")
