@@ -36,10 +36,7 @@ def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ())
     out: list[tuple[Path, str | None]] = []
 
     def add(p: Path, reason: str | None) -> None:
-        try:
-            key = p.resolve()
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-            key = p.absolute()
+        key = _key(p)
         if key in seen or key in excluded:
             return
         seen.add(key)
@@ -74,24 +71,18 @@ def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path | N
     folder is fine (the ribbon writes its summary beside the inputs; summaries are never read back)."""
     from ..errors import WriteRefusedError
 
-    def key(p: Path) -> Path:
-        try:
-            return p.resolve()
-        except (OSError, RuntimeError):
-            return p.absolute()
-
     files, folders = set(), []
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
-            folders.append(key(p))
+            folders.append(_key(p))
         elif p.exists():
-            files.add(key(p))
+            files.add(_key(p))
     seen: dict[Path, str] = {}
     for raw in outputs:
         if raw is None or str(raw) == "-":
             continue
-        o = key(Path(raw))
+        o = _key(Path(raw))
         if o in seen:
             raise WriteRefusedError(f"两个输出都写到 {raw}（{seen[o]}）；请给每个输出不同的文件名")
         seen[o] = str(raw)
@@ -101,6 +92,14 @@ def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path | N
                 and not _is_summary(o):
             raise WriteRefusedError(f"输出文件 {raw} 是要汇总的文件夹中已有的工作簿（也是输入之一），不能覆盖；"
                                     "请另选文件名或放到其他文件夹")
+
+
+def _key(p: Path) -> Path:
+    """The path files are compared by: resolved, or absolute where it cannot be (a symlink loop)."""
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return p.absolute()
 
 
 def _is_summary(path: Path) -> bool:
@@ -150,11 +149,9 @@ def _looks_like_summary(path: Path) -> bool:
     try:
         if path.stat().st_size < 2_000_000 or not zipfile.is_zipfile(path):
             return False
-        with zipfile.ZipFile(path) as zf:
-            wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        return all(f'name="{s}"' in wb for s in SUMMARY_SHEETS)
-    except Exception:
+    except OSError:
         return False
+    return _is_summary(path)
 
 
 def _display(p: Path) -> str:
