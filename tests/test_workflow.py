@@ -68,6 +68,13 @@ def test_config_beside_the_workbook_counts_for_every_way_in(seed_xlsx: Path, tmp
     excel.validate_button(book=book)
     assert codes_of_ribbon(book) == {i["code"] for i in issues}
 
+    # the Python API discovers the same file (regression: it used the defaults)
+    report = xlperf.validate(path)
+    assert [(i.code, i.severity) for i in report.issues] == [(i["code"], i["severity"]) for i in issues]
+    assert {i.code for i in xlperf.validate(path, config={}).issues} == {i["code"] for i in before["files"][0]["issues"]}
+    with xlperf.consolidate([path], executor="serial") as cons:
+        assert set(cons.issues["代码"]) == {i["code"] for i in issues}
+
 
 def xlperf_settings(path: Path):
     from xlperf.settings import load_settings

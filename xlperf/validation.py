@@ -20,14 +20,20 @@ from .features.validate import FileResult, check_form
 ConfigLike = Config | str | Path | dict | None
 
 
-def _config(config: ConfigLike) -> Config:
-    if config is None:
-        return Config()
+def _config(config: ConfigLike, workbook: str | Path | None = None) -> Config:
+    """The settings in force: a :class:`Config` or a mapping as given; otherwise the one discovery the
+    command line uses (:func:`xlperf.settings.load_settings`) for ``workbook`` — the user's file, then the
+    nearest ``xlperf.toml`` beside the workbook, or, instead of that, the TOML file ``config`` names. A
+    form or grid with no path gets the defaults."""
     if isinstance(config, Config):
         return config
     if isinstance(config, dict):
         return Config.from_mapping(config)
-    return Config.from_toml(config)
+    if config is None and workbook is None:
+        return Config()
+    from .settings import load_settings
+
+    return load_settings(workbook, config=config).config
 
 
 def validate_form(
@@ -69,8 +75,9 @@ def validate(
     from .features.validate import check
     from .io.books import open_book
 
+    cfg = _config(config, path_or_form)
     with open_book(path_or_form, password=password) as book:
-        return check(book, sheet=sheet, config=_config(config), select=select, ignore=ignore)[1]
+        return check(book, sheet=sheet, config=cfg, select=select, ignore=ignore)[1]
 
 
 def mark_file(
@@ -116,8 +123,9 @@ def _rewrite(path: str | Path, out: str | Path | None, in_place: bool, *, config
     from .features.validate import rewrite
     from .io.books import FileBook
 
+    cfg = _config(config, path)
     with FileBook(path, out=out, in_place=in_place) as book:
-        return rewrite(book, config=_config(config), **kw)
+        return rewrite(book, config=cfg, **kw)
 
 
 def clear_marks(path: str | Path, out: str | Path | None = None, in_place: bool = False) -> FileResult:

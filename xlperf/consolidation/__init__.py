@@ -105,7 +105,9 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     Parsing is pure Python, so threads only overlap the parts python-calamine and zlib run without
     the GIL; processes use every core (measured: see ``benchmarks/bench_consolidate.py``).
     ``config``: the validation settings every form is checked with (``validate(form, config=config)``:
-    thresholds, severity overrides, ``select``/``ignore``); ``None`` for the defaults. They apply to the
+    thresholds, severity overrides, ``select``/``ignore``); ``None`` for the settings the command line
+    would use (:func:`xlperf.settings.load_settings` beside the first input; ``Config()`` for the
+    defaults alone). They apply to the
     XP rules only; the XC0xx issues of the consolidation itself are always reported.
 
     The result holds temporary files: use it as a context manager (``with consolidate(...) as c:``) or
@@ -120,13 +122,16 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         raise XlperfError(f"executor 只能是 auto、process、thread 或 serial（收到 {executor!r}）")
     if config is not None and not isinstance(config, Config):
         raise TypeError(f"config must be an xlperf.core.config.Config or None, not {type(config).__name__}")
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     inputs = discover(paths, exclude=exclude)
     if not inputs:
         raise XlperfError("没有找到可汇总的工作簿（.xlsx .xlsm .xls .ods）")
     if all(r is not None and r.startswith("!") for _, r in inputs):
         raise XlperfError("输入的文件或文件夹都不存在：" + "、".join(str(p) for p, _ in inputs[:5]))
+    if config is None:
+        from ..settings import load_settings
+
+        config = load_settings(paths[0] if paths else None).config
     validate, note = _validator()
     cpus = os.cpu_count() or 1
     jobs = max(1, min(jobs, cpus) if jobs is not None else cpus)  # more workers than cores only cost memory
