@@ -34,13 +34,12 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
+_CORE = dict.fromkeys(("是", "Y", "y", "√", "核心", "TRUE", "True"), True) | dict.fromkeys(
+    ("否", "N", "n", "×", "非核心", "FALSE", "False"), False)
+
+
 def _core(v: Any) -> bool | None:
-    s = label_key(v)
-    if s in ("是", "Y", "y", "√", "核心", "TRUE", "True"):
-        return True
-    if s in ("否", "N", "n", "×", "非核心", "FALSE", "False"):
-        return False
-    return None
+    return _CORE.get(label_key(v))
 
 
 def parse_grid(grid: Grid) -> Form:
@@ -194,21 +193,28 @@ def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, i
     if op == "定量":
         op = None
     raw_value = row.get("value")
-    if "value" in cols and (r, cols["value"]) in grid.formulas:
+    if grid.formulas and "value" in cols and (r, cols["value"]) in grid.formulas:
         raw_value = cell_number(grid, r, cols["value"])
     inline_op, number, unit, text = split_value(raw_value)
     op_inline = False
     if inline_op and op is None:
         op, op_inline = inline_op, True
-    unit_col = _text(row.get("unit"))
+    v = row.get("unit")
+    unit_col = (v.strip() or None) if type(v) is str else _text(v)
     if number is not None:
         value, unit = number, unit or unit_col
     else:
         value, unit = text or None, unit_col
+    v = row.get("level1")
+    level1 = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("level2")
+    level2 = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("indicator")
+    name = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("core")
     return {
         "sheet": grid.sheet, "row": r, "cells": cells,
-        "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
-        "name": _text(row.get("indicator")), "core": _core(row.get("core")),
+        "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
         "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
     }
 
