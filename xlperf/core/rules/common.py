@@ -77,6 +77,9 @@ def _tidy_str(field: str, raw: str) -> str:
     return s
 
 
+tidied = _tidied  # the text as it should have been typed (memoised); ``has_stray(raw)`` is ``tidied(raw) != raw``
+
+
 def has_stray(raw: Any) -> bool:
     """Text with stray whitespace or full-width digits / letters / signs."""
     return isinstance(raw, str) and _tidied(str(raw)) != raw

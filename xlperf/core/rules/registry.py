@@ -27,6 +27,7 @@ from ..edits import SetValue
 from ..framework import Framework, default_framework, load_framework
 from ..grid import a1, parse_a1
 from ..issues import Issue, Severity, code_selected
+from ..text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -221,6 +222,7 @@ class Context:
         self.config = config
         self._l1: dict[int, str | None] = {}
         self._legacy: dict[int, bool] = {}
+        self._cost: dict[int, bool] = {}
 
     @cached_property
     def fw(self) -> Framework:
@@ -241,6 +243,13 @@ class Context:
         """The rows that say something beyond their level names (an indicator name, a symbol or a
         value); rows holding only level names are left to XP206."""
         return [(t, ind) for t, ind in self.rows if _filled(ind)]
+
+    @cached_property
+    def keyed_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The filled rows with what the rules compare them by, worked out once per form:
+        (task, indicator, ``squash(name)``, ``squash(unit)``, canonical 一级)."""
+        level1 = self.level1
+        return [(t, ind, squash(ind.name), squash(ind.unit), level1(ind)) for t, ind in self.filled_rows]
 
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
         return iter(self.rows)
@@ -275,8 +284,12 @@ class Context:
             return found
 
     def is_cost(self, ind: Indicator) -> bool:
-        """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
-        return self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
+        """一级 成本指标, or the pre-2021 产出指标/成本指标 placement (memoised)."""
+        try:
+            return self._cost[id(ind)]
+        except KeyError:
+            found = self._cost[id(ind)] = self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
+            return found
 
     def level_source(self, task: Task, ind: Indicator, field: str) -> Indicator:
         """The indicator whose own cell holds the (possibly inherited) level text of ``ind``: the first
