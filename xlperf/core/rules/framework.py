@@ -28,8 +28,8 @@ def level1_invalid(ctx: Context) -> Iterator[Finding]:
     "投入指标""过程指标"等旧体系名称都是错误。缺少"指标"二字（如"产出"）见 XP208。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        if ctx.level1(ind) is not None:
+    for t, ind, l1 in ctx.leveled_rows:
+        if l1 is not None:
             continue
         src = ctx.level_source(t, ind, "level1")
         cell = src.cells.get("level1")
@@ -56,8 +56,7 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     一级指标本身不对时只报告 XP201。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         if l1 is None or ctx.is_legacy_cost(ind):
             continue
         if ctx.fw.canonical_level2(l1, ind.level2) is not None:
@@ -92,8 +91,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     满意度指标（作二级）→ 服务对象满意度指标。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         canon = ctx.fw.canonical_level2(l1, ind.level2)
         if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
@@ -121,8 +119,8 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     修复，需手工拆分。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        target = ctx.fw.legacy_target(ctx.level1(ind), ind.level2)
+    for t, ind, l1 in ctx.leveled_rows:
+        target = ctx.fw.legacy_target(l1, ind.level2)
         if target is None:
             continue
         to1, to2 = target
@@ -149,8 +147,7 @@ def satisfaction_misfiled(ctx: Context) -> Iterator[Finding]:
     检查：指标名称含"满意"的指标应放在 一级"满意度指标"/二级"服务对象满意度指标"下，
     不应放在效益指标或产出指标下。
     """
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         if not ind.name or "满意" not in ind.name or l1 is None or l1 == "满意度指标":
             continue
         yield ctx.at(
@@ -214,8 +211,7 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为规范名称。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        canon = ctx.level1(ind)
+    for t, ind, canon in ctx.leveled_rows:
         if canon is None or squash(ind.level1) == canon:
             continue
         src = ctx.level_source(t, ind, "level1")

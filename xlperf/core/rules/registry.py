@@ -251,6 +251,12 @@ class Context:
         level1 = self.level1
         return [(t, ind, squash(ind.name), squash(ind.unit), level1(ind)) for t, ind in self.filled_rows]
 
+    @cached_property
+    def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
+        """Every (task, indicator, canonical 一级) of the form, in table order."""
+        level1 = self.level1
+        return [(t, ind, level1(ind)) for t, ind in self.rows]
+
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
         return iter(self.rows)
 
