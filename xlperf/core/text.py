@@ -188,13 +188,21 @@ def is_known_op(op: str | None) -> bool:
 def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
     """Split a 年度指标值 cell (see :func:`_split_value`); text cells are memoised (a batch of forms
     repeats the same few hundred target values)."""
-    if type(value) is str:
+    t = type(value)
+    if t is str:
         return _split_str(value)
+    if t is int or t is float:
+        return _split_number(value)
     return _split_value(value)
 
 
 @lru_cache(maxsize=16384)
 def _split_str(value: str) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 95 and 95.0 are split apart (their text differs)
+def _split_number(value: int | float) -> tuple[str | None, Decimal | None, str | None, str]:
     return _split_value(value)
 
 
