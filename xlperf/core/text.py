@@ -294,6 +294,17 @@ _DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|活动|场�
 
 def indicator_stem(name: Any) -> str:
     """What an indicator name measures, for spotting near-duplicates (``""`` when nothing is left)."""
+    if type(name) is str:
+        return _stem_str(name)
+    return _stem(name)
+
+
+@lru_cache(maxsize=16384)
+def _stem_str(name: str) -> str:
+    return _stem(name)
+
+
+def _stem(name: Any) -> str:
     s = _DROP.sub("", squash(name))
     for pattern, token in _ASPECTS:
         s = pattern.sub(token, s)
