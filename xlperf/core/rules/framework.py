@@ -6,14 +6,38 @@ reported once, at the cell that holds the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from ..framework import Framework
 from ..issues import Severity
 from ..text import squash
 from .common import is_name_placeholder, show
 from .registry import Context, Finding, rule, set_value
 
 _OLD_LEVEL1 = ("投入指标", "过程指标", "效果指标", "决策指标")
+
+
+_FW_SETS: dict[str, tuple[Framework, frozenset[str]]] = {}
+
+
+def _per_framework(fw: Framework, what: str, build: Callable[[Framework], frozenset[str]]) -> frozenset[str]:
+    """``build(fw)``, worked out once per framework (the same for every form of a batch)."""
+    hit = _FW_SETS.get(what)
+    if hit is None or hit[0] is not fw:
+        hit = _FW_SETS[what] = (fw, build(fw))
+    return hit[1]
+
+
+def _level_names(fw: Framework) -> frozenset[str]:
+    """The canonical 一级 and 二级 names, squashed (an indicator named only that says nothing)."""
+    names = {squash(n) for n in fw.level1_names}
+    for l1 in fw.level1:
+        names.update(squash(l2.name) for l2 in l1.level2)
+    return frozenset(names)
+
+
+def _formers(fw: Framework) -> frozenset[str]:
+    return frozenset(squash(f) for l1 in fw.level1 for l2 in l1.level2 for f in l2.former)
 
 
 def _l1_list(ctx: Context) -> str:
@@ -166,9 +190,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     或只重复一级/二级指标的规范名称（如"社会成本指标"）都不能作为指标名称；"服务对象满意度"这类
     具体说法不在此列。
     """
-    level_names = {squash(n) for n in ctx.fw.level1_names}
-    for l1 in ctx.fw.level1:
-        level_names.update(squash(l2.name) for l2 in l1.level2)
+    level_names = _per_framework(ctx.fw, "level_names", _level_names)
     for t, ind in ctx.indicators():
         cell = ind.cells.get("name")
         if ind.name is None:
@@ -234,7 +256,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
 
     修复：改为现行名称。
     """
-    formers = {squash(f) for l1 in ctx.fw.level1 for l2 in l1.level2 for f in l2.former}
+    formers = _per_framework(ctx.fw, "formers", _formers)
     seen: set[str | None] = set()
     for t, ind in ctx.indicators():
         if squash(ind.level2) not in formers:

@@ -133,8 +133,12 @@ def value_symbol_mismatch(ctx: Context) -> Iterator[Finding]:
     （"100%"）。以日期或数字开头的文字（时效指标最常见的写法）不算数值。占位符见 XP410。
     """
     for t, ind in _rows(ctx):
+        value, op = ind.value, ind.op
+        if value is None or not ((op in NUMERIC_OPS and isinstance(value, str))
+                                 or (op == "定性" and isinstance(value, Decimal))):
+            continue  # neither branch below applies
         raw = ind.raw.get("value")
-        if ind.value is None or is_value_placeholder(raw):
+        if is_value_placeholder(raw):
             continue
         cell = ind.cells.get("value")
         if ind.op in NUMERIC_OPS and isinstance(ind.value, str):
@@ -178,11 +182,11 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
     for t, ind, name, unit, _l1 in ctx.keyed_rows:
         if not ind.name or unit != "%" or not isinstance(ind.value, Decimal):
             continue
-        word = next((w for w in ctx.config.bounded_rates if w in name), None)
-        if word is None:
-            continue
         v = ind.value
-        if v > 100 or (v == 100 and ind.op == ">"):
+        if not (v > 100 or (v == 100 and ind.op == ">")):
+            continue
+        word = next((w for w in ctx.config.bounded_rates if w in name), None)
+        if word is not None:
             yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」超过 100%，{word}类指标不可能超过 100%；"
                          "应改为 100% 以内，如「≥95%」或「=100%」",
                          ind.cells.get("value"), t, ind)
