@@ -175,10 +175,19 @@ def to_int(value: Any) -> int | None:
 def normalize_op(value: Any) -> str | None:
     """Comparison symbol in canonical form (``= ≥ ≤ > < 定性``), None when empty, or the cleaned text
     unchanged when it is not a known variant (the validator reports it)."""
+    if type(value) is str:
+        return _normalize_op_str(value)
+    return _normalize_op(value)
+
+
+def _normalize_op(value: Any) -> str | None:
     s = squash(value)
     if not s:
         return None
     return _OP_VARIANTS.get(s, s)
+
+
+_normalize_op_str = lru_cache(maxsize=4096)(_normalize_op)  # text cells, memoised
 
 
 def is_known_op(op: str | None) -> bool:
