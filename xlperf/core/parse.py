@@ -123,12 +123,13 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 break
         else:  # an empty row
             continue
-        first = label_key(row.get("seq")) or label_key(row.get("name"))
+        seq, name = row.get("seq"), row.get("name")
+        first = (label_key(seq) if seq is not None else "") or (label_key(name) if name is not None else "")
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
             break
         if is_label(row.get("level1")) and is_label(row.get("indicator")):
             continue  # a repeated header row (page break copy)
-        starts = row.get("seq") not in (None, "") or row.get("name") not in (None, "")
+        starts = seq not in (None, "") or name not in (None, "")
         if starts or block is None:
             block = {"row": r, "values": row, "indicators": []}
             blocks.append(block)
@@ -159,8 +160,10 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         amount = None
         if "amount" in cols:
             c = cols["amount"]
-            if (r, c) in grid.formulas or to_decimal(row.get("amount")) is not None:
+            if (r, c) in grid.formulas:
                 amount = cell_number(grid, r, c)
+            else:  # what cell_number gives for a plain cell
+                amount = to_decimal(row.get("amount"))
         number = to_int(seq)
         tasks.append(assemble(Task, {
             "sheet": sheet, "row": r, "cells": {f: a1(r, cols[f]) for f in task_fields},
