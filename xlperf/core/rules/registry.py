@@ -197,10 +197,13 @@ def run_rules(
     issues: list[Issue] = []
     for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
         sev = config.severity_of(r.code, r.severity)
+        title = None
         for f in r.func(ctx):
+            if title is None:
+                title = r.title  # worked out once per rule that finds something
             issues.append(Issue(
                 code=r.code, severity=sev, message=f.message, sheet=f.sheet or form.sheet or None,
-                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=r.title,
+                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=title,
             ))
     return issues
 
