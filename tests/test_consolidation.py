@@ -498,3 +498,27 @@ def test_json_to_stdout_and_counts_that_agree(tmp_path: Path, capsys) -> None:
     assert "另有错误 1" in stderr
     assert main(["consolidate", str(forms), "-o", str(tmp_path / "s2.xlsx"), "--format", "json", "-q"]) == 1
     assert json.loads(capsys.readouterr().out)["summary"] == data["summary"]
+
+
+def test_discover_counts_a_file_once_through_links(tmp_path: Path) -> None:
+    """A workbook reached through a linked file or a linked folder is the same input: listed once (the
+    path key resolves each folder once, and a linked file on its own)."""
+    import os
+
+    from xlperf.consolidation import discover
+
+    if not hasattr(os, "symlink"):
+        pytest.skip("needs symlinks (POSIX)")
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    for name in ("a.xlsx", "sub/b.xlsx"):
+        (real / name).write_bytes(b"PK")
+    try:
+        (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+        (real / "link.xlsx").symlink_to(real / "sub" / "b.xlsx")
+    except OSError:
+        pytest.skip("symlinks not permitted here")
+    found = discover([real, tmp_path / "alias", tmp_path / "alias" / "a.xlsx"])
+    keys = sorted(str(p.resolve().relative_to(real.resolve())) for p, _ in found)
+    assert keys == ["a.xlsx", "sub/b.xlsx"]
+    assert all(reason is None for _, reason in found)

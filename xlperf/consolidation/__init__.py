@@ -135,7 +135,8 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     validate, note = _validator()
     cpus = os.cpu_count() or 1
     jobs = max(1, min(jobs, cpus) if jobs is not None else cpus)  # more workers than cores only cost memory
-    work = [(str(p), _display(p)) for p, r in inputs if r is None]
+    cwd, dirs = _cwd(), {}
+    work = [(str(p), _display(p, cwd, dirs)) for p, r in inputs if r is None]
     if executor == "auto":
         # worker processes are forked (Linux): they start in milliseconds with everything imported. Where
         # only "spawn" exists (Windows, macOS) each worker would re-import xlperf: threads there.
@@ -158,6 +159,14 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         cons.close()
         raise
     return cons
+
+
+def _cwd() -> Path | None:
+    """The resolved working directory (None when it cannot be: each path then asks for itself)."""
+    try:
+        return Path.cwd().resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def _collect(cons: Consolidation, inputs: list[tuple[Path, str | None]], results: Iterator[FileReport],

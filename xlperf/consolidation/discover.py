@@ -34,9 +34,10 @@ def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ())
             pass
     seen: set[Path] = set()
     out: list[tuple[Path, str | None]] = []
+    resolved: dict[str, Path] = {}  # folder -> resolved folder, for this call
 
     def add(p: Path, reason: str | None) -> None:
-        key = _key(p)
+        key = _key(p, resolved)
         if key in seen or key in excluded:
             return
         seen.add(key)
@@ -94,12 +95,30 @@ def check_outputs(inputs: Iterable[str | Path], outputs: Iterable[str | Path | N
                                     "请另选文件名或放到其他文件夹")
 
 
-def _key(p: Path) -> Path:
+def _key(p: Path, dirs: dict[str, Path] | None = None) -> Path:
     """The path files are compared by: resolved, or absolute where it cannot be (a symlink loop)."""
     try:
-        return p.resolve()
+        return _resolved(p, dirs)
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return p.absolute()
+
+
+def _resolved(p: Path, dirs: dict[str, Path] | None = None) -> Path:
+    """``p.resolve()`` (raising what it raises). ``dirs``: the folders resolved so far (folder -> resolved),
+    for the many files of one folder: a path whose last part is not a symbolic link resolves to its
+    resolved folder joined with its name."""
+    if dirs is not None and p.name not in ("", ".", ".."):
+        try:
+            link = p.is_symlink()
+        except OSError:
+            link = True
+        if not link:
+            folder = str(p.parent)
+            real = dirs.get(folder)
+            if real is None:
+                real = dirs[folder] = p.parent.resolve()
+            return real / p.name
+    return p.resolve()
 
 
 def _is_summary(path: Path) -> bool:
@@ -154,11 +173,12 @@ def _looks_like_summary(path: Path) -> bool:
     return _is_summary(path)
 
 
-def _display(p: Path) -> str:
+def _display(p: Path, cwd: Path | None = None, dirs: dict[str, Path] | None = None) -> str:
     """The path as shown in the summary: relative to the working directory when below it. A name that
-    is not valid UTF-8 (unpacked from a zip made on Chinese Windows) is shown decoded as GB18030."""
+    is not valid UTF-8 (unpacked from a zip made on Chinese Windows) is shown decoded as GB18030.
+    ``cwd`` (the resolved working directory) and ``dirs`` (see :func:`_resolved`): worked out once for a batch."""
     try:
-        shown = str(p.resolve().relative_to(Path.cwd().resolve()))
+        shown = str(_resolved(p, dirs).relative_to(cwd if cwd is not None else Path.cwd().resolve()))
     except (ValueError, OSError, RuntimeError):
         shown = str(p)
     return readable_name(shown)

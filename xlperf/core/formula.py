@@ -42,6 +42,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 MAX_DEPTH = 200  # formula cells referring through formula cells
 MAX_STEPS = 1_000_000  # cell visits in one evaluation
 MAX_TOKENS = 10_000  # tokens in one formula
+SMALL_RANGE = 256  # cells of a range looked up one by one rather than through the grid's column index
 
 
 def evaluate(grid: Grid, row: int, col: int, _stack: frozenset[tuple[int, int]] = frozenset()) -> Decimal:
@@ -89,7 +90,14 @@ class _Evaluator:
         return v
 
     def cells_in(self, r0: int, c0: int, r1: int, c1: int) -> list[tuple[int, int]]:
-        """The filled cells (values or formulas) of a range, found through a per-column index."""
+        """The filled cells (values or formulas) of a range, in row order: a small range (a form's
+        ``SUM(B5:B14)``) cell by cell, a larger one through a per-column index of the grid."""
+        area = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if area <= SMALL_RANGE:
+            self.tick(area)
+            values, formulas = self.grid.values, self.grid.formulas
+            return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+                    if (r, c) in values or (r, c) in formulas]
         if self._by_col is None:
             by_col: dict[int, set[int]] = {}
             for r, c in list(self.grid.values) + list(self.grid.formulas):
@@ -137,7 +145,12 @@ class _Parser:
         r1, c1 = parse_a1(b)
         r0, r1 = min(r0, r1), max(r0, r1)
         c0, c1 = min(c0, c1), max(c0, c1)
-        return [self.cell(f"{_col(c)}{r + 1}") for r, c in self.ev.cells_in(r0, c0, r1, c1)]
+        ev, stack = self.ev, self.stack
+        out = []
+        for r, c in ev.cells_in(r0, c0, r1, c1):
+            ev.tick()
+            out.append(ev.value(r, c, stack))
+        return out
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -206,12 +219,6 @@ class _Parser:
                 if self.peek() == ("op", ","):
                     self.take()
         raise FormulaError(f"unsupported token {text!r}")
-
-
-def _col(c: int) -> str:
-    from .grid import col_letter
-
-    return col_letter(c)
 
 
 def cell_number(grid: Grid, row: int, col: int) -> Decimal | None:

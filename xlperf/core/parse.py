@@ -34,13 +34,12 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
+_CORE = dict.fromkeys(("是", "Y", "y", "√", "核心", "TRUE", "True"), True) | dict.fromkeys(
+    ("否", "N", "n", "×", "非核心", "FALSE", "False"), False)
+
+
 def _core(v: Any) -> bool | None:
-    s = label_key(v)
-    if s in ("是", "Y", "y", "√", "核心", "TRUE", "True"):
-        return True
-    if s in ("否", "N", "n", "×", "非核心", "FALSE", "False"):
-        return False
-    return None
+    return _CORE.get(label_key(v))
 
 
 def parse_grid(grid: Grid) -> Form:
@@ -124,12 +123,13 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 break
         else:  # an empty row
             continue
-        first = label_key(row.get("seq")) or label_key(row.get("name"))
+        seq, name = row.get("seq"), row.get("name")
+        first = (label_key(seq) if seq is not None else "") or (label_key(name) if name is not None else "")
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
             break
         if is_label(row.get("level1")) and is_label(row.get("indicator")):
             continue  # a repeated header row (page break copy)
-        starts = row.get("seq") not in (None, "") or row.get("name") not in (None, "")
+        starts = seq not in (None, "") or name not in (None, "")
         if starts or block is None:
             block = {"row": r, "values": row, "indicators": []}
             blocks.append(block)
@@ -160,8 +160,10 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         amount = None
         if "amount" in cols:
             c = cols["amount"]
-            if (r, c) in grid.formulas or to_decimal(row.get("amount")) is not None:
+            if (r, c) in grid.formulas:
                 amount = cell_number(grid, r, c)
+            else:  # what cell_number gives for a plain cell
+                amount = to_decimal(row.get("amount"))
         number = to_int(seq)
         tasks.append(assemble(Task, {
             "sheet": sheet, "row": r, "cells": {f: a1(r, cols[f]) for f in task_fields},
@@ -194,21 +196,28 @@ def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, i
     if op == "定量":
         op = None
     raw_value = row.get("value")
-    if "value" in cols and (r, cols["value"]) in grid.formulas:
+    if grid.formulas and "value" in cols and (r, cols["value"]) in grid.formulas:
         raw_value = cell_number(grid, r, cols["value"])
     inline_op, number, unit, text = split_value(raw_value)
     op_inline = False
     if inline_op and op is None:
         op, op_inline = inline_op, True
-    unit_col = _text(row.get("unit"))
+    v = row.get("unit")
+    unit_col = (v.strip() or None) if type(v) is str else _text(v)
     if number is not None:
         value, unit = number, unit or unit_col
     else:
         value, unit = text or None, unit_col
+    v = row.get("level1")
+    level1 = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("level2")
+    level2 = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("indicator")
+    name = (v.strip() or None) if type(v) is str else _text(v)
+    v = row.get("core")
     return {
         "sheet": grid.sheet, "row": r, "cells": cells,
-        "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
-        "name": _text(row.get("indicator")), "core": _core(row.get("core")),
+        "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
         "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
     }
 

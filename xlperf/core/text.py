@@ -175,10 +175,19 @@ def to_int(value: Any) -> int | None:
 def normalize_op(value: Any) -> str | None:
     """Comparison symbol in canonical form (``= ≥ ≤ > < 定性``), None when empty, or the cleaned text
     unchanged when it is not a known variant (the validator reports it)."""
+    if type(value) is str:
+        return _normalize_op_str(value)
+    return _normalize_op(value)
+
+
+def _normalize_op(value: Any) -> str | None:
     s = squash(value)
     if not s:
         return None
     return _OP_VARIANTS.get(s, s)
+
+
+_normalize_op_str = lru_cache(maxsize=4096)(_normalize_op)  # text cells, memoised
 
 
 def is_known_op(op: str | None) -> bool:
@@ -188,13 +197,21 @@ def is_known_op(op: str | None) -> bool:
 def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
     """Split a 年度指标值 cell (see :func:`_split_value`); text cells are memoised (a batch of forms
     repeats the same few hundred target values)."""
-    if type(value) is str:
+    t = type(value)
+    if t is str:
         return _split_str(value)
+    if t is int or t is float:
+        return _split_number(value)
     return _split_value(value)
 
 
 @lru_cache(maxsize=16384)
 def _split_str(value: str) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 95 and 95.0 are split apart (their text differs)
+def _split_number(value: int | float) -> tuple[str | None, Decimal | None, str | None, str]:
     return _split_value(value)
 
 
@@ -286,6 +303,17 @@ _DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|活动|场�
 
 def indicator_stem(name: Any) -> str:
     """What an indicator name measures, for spotting near-duplicates (``""`` when nothing is left)."""
+    if type(name) is str:
+        return _stem_str(name)
+    return _stem(name)
+
+
+@lru_cache(maxsize=16384)
+def _stem_str(name: str) -> str:
+    return _stem(name)
+
+
+def _stem(name: Any) -> str:
     s = _DROP.sub("", squash(name))
     for pattern, token in _ASPECTS:
         s = pattern.sub(token, s)

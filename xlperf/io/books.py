@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..core.edits import Edit
-from ..core.grid import Grid
+from ..core.grid import Grid, MergedRange
 from ..errors import UnreadableFileError, UnsupportedFormatError
 from ..workbook import SheetInfo
 from .readers import TEXT_EXTS, ZIP_EXTS
@@ -86,6 +87,12 @@ class TextBook(_Base):
         return []
 
 
+@lru_cache(maxsize=8192)
+def _merged_range(r0: int, c0: int, r1: int, c1: int) -> MergedRange:
+    """A merged block (immutable, so shared): the forms of a batch repeat the same blocks."""
+    return MergedRange(r0, c0, r1, c1)
+
+
 class FastBook(_Base):
     """A workbook read with python-calamine; sheets are read when asked for."""
 
@@ -124,13 +131,12 @@ class FastBook(_Base):
         return list(self._sheets)
 
     def grid(self, name: str) -> Grid:
-        from ..core.grid import MergedRange
         from .readers import _calamine_error, scan_sheet
 
         try:
             sh = self._wb.get_sheet_by_name(name)
             rows = sh.to_python(skip_empty_area=False) if sh.height else []
-            merges = [MergedRange(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
+            merges = [_merged_range(a[0], a[1], b[0], b[1]) for a, b in (sh.merged_cell_ranges or [])]
         except Exception as exc:
             raise _calamine_error(exc, self.path) from exc
         formulas: dict[tuple[int, int], str] = {}

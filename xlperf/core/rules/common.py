@@ -77,6 +77,9 @@ def _tidy_str(field: str, raw: str) -> str:
     return s
 
 
+tidied = _tidied  # the text as it should have been typed (memoised); ``has_stray(raw)`` is ``tidied(raw) != raw``
+
+
 def has_stray(raw: Any) -> bool:
     """Text with stray whitespace or full-width digits / letters / signs."""
     return isinstance(raw, str) and _tidied(str(raw)) != raw
@@ -86,7 +89,12 @@ def op_variant(raw: Any) -> str | None:
     """The canonical symbol when ``raw`` is a known but non-canonical spelling (``>=``, ``大于等于``)."""
     if not isinstance(raw, str) or not raw.strip():
         return None
-    s = _tidied(str(raw))
+    return _op_variant(str(raw))
+
+
+@lru_cache(maxsize=4096)
+def _op_variant(raw: str) -> str | None:
+    s = _tidied(raw)
     n = normalize_op(s)
     if n in OPS and s != n:
         return n
@@ -97,7 +105,12 @@ def inline_variant(raw: Any) -> str | None:
     """The canonical symbol when a value cell starts with a symbol variant (``>=95%``)."""
     if not isinstance(raw, str):
         return None
-    m = _INLINE_VARIANT.match(_tidied(str(raw)))
+    return _inline_variant(str(raw))
+
+
+@lru_cache(maxsize=16384)
+def _inline_variant(raw: str) -> str | None:
+    m = _INLINE_VARIANT.match(_tidied(raw))
     return _INLINE_MAP[m.group(1)] if m else None
 
 

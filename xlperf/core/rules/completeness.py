@@ -180,7 +180,8 @@ def _has_quantity(ctx: Context, t: Task) -> bool:
 
 
 def _has_output(ctx: Context, t: Task) -> bool:
-    return any(ctx.level1(i) == "产出指标" and not ctx.is_legacy_cost(i) for i in t.indicators)
+    """An 产出指标 that is not the pre-2021 cost placement (counted as 产出指标 in the index)."""
+    return _count(ctx, t, "产出指标") > 0
 
 
 @rule("XP310", Severity.INFO)

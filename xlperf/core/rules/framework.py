@@ -6,14 +6,38 @@ reported once, at the cell that holds the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from ..framework import Framework
 from ..issues import Severity
 from ..text import squash
 from .common import is_name_placeholder, show
 from .registry import Context, Finding, rule, set_value
 
 _OLD_LEVEL1 = ("投入指标", "过程指标", "效果指标", "决策指标")
+
+
+_FW_SETS: dict[str, tuple[Framework, frozenset[str]]] = {}
+
+
+def _per_framework(fw: Framework, what: str, build: Callable[[Framework], frozenset[str]]) -> frozenset[str]:
+    """``build(fw)``, worked out once per framework (the same for every form of a batch)."""
+    hit = _FW_SETS.get(what)
+    if hit is None or hit[0] is not fw:
+        hit = _FW_SETS[what] = (fw, build(fw))
+    return hit[1]
+
+
+def _level_names(fw: Framework) -> frozenset[str]:
+    """The canonical 一级 and 二级 names, squashed (an indicator named only that says nothing)."""
+    names = {squash(n) for n in fw.level1_names}
+    for l1 in fw.level1:
+        names.update(squash(l2.name) for l2 in l1.level2)
+    return frozenset(names)
+
+
+def _formers(fw: Framework) -> frozenset[str]:
+    return frozenset(squash(f) for l1 in fw.level1 for l2 in l1.level2 for f in l2.former)
 
 
 def _l1_list(ctx: Context) -> str:
@@ -28,8 +52,8 @@ def level1_invalid(ctx: Context) -> Iterator[Finding]:
     "投入指标""过程指标"等旧体系名称都是错误。缺少"指标"二字（如"产出"）见 XP208。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        if ctx.level1(ind) is not None:
+    for t, ind, l1 in ctx.leveled_rows:
+        if l1 is not None:
             continue
         src = ctx.level_source(t, ind, "level1")
         cell = src.cells.get("level1")
@@ -56,8 +80,7 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     一级指标本身不对时只报告 XP201。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         if l1 is None or ctx.is_legacy_cost(ind):
             continue
         if ctx.fw.canonical_level2(l1, ind.level2) is not None:
@@ -92,8 +115,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     满意度指标（作二级）→ 服务对象满意度指标。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         canon = ctx.fw.canonical_level2(l1, ind.level2)
         if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
@@ -121,8 +143,8 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     修复，需手工拆分。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        target = ctx.fw.legacy_target(ctx.level1(ind), ind.level2)
+    for t, ind, l1 in ctx.leveled_rows:
+        target = ctx.fw.legacy_target(l1, ind.level2)
         if target is None:
             continue
         to1, to2 = target
@@ -149,8 +171,7 @@ def satisfaction_misfiled(ctx: Context) -> Iterator[Finding]:
     检查：指标名称含"满意"的指标应放在 一级"满意度指标"/二级"服务对象满意度指标"下，
     不应放在效益指标或产出指标下。
     """
-    for t, ind in ctx.indicators():
-        l1 = ctx.level1(ind)
+    for t, ind, l1 in ctx.leveled_rows:
         if not ind.name or "满意" not in ind.name or l1 is None or l1 == "满意度指标":
             continue
         yield ctx.at(
@@ -169,9 +190,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     或只重复一级/二级指标的规范名称（如"社会成本指标"）都不能作为指标名称；"服务对象满意度"这类
     具体说法不在此列。
     """
-    level_names = {squash(n) for n in ctx.fw.level1_names}
-    for l1 in ctx.fw.level1:
-        level_names.update(squash(l2.name) for l2 in l1.level2)
+    level_names = _per_framework(ctx.fw, "level_names", _level_names)
     for t, ind in ctx.indicators():
         cell = ind.cells.get("name")
         if ind.name is None:
@@ -214,8 +233,7 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为规范名称。
     """
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        canon = ctx.level1(ind)
+    for t, ind, canon in ctx.leveled_rows:
         if canon is None or squash(ind.level1) == canon:
             continue
         src = ctx.level_source(t, ind, "level1")
@@ -238,7 +256,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
 
     修复：改为现行名称。
     """
-    formers = {squash(f) for l1 in ctx.fw.level1 for l2 in l1.level2 for f in l2.former}
+    formers = _per_framework(ctx.fw, "formers", _formers)
     seen: set[str | None] = set()
     for t, ind in ctx.indicators():
         if squash(ind.level2) not in formers:

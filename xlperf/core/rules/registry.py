@@ -27,6 +27,7 @@ from ..edits import SetValue
 from ..framework import Framework, default_framework, load_framework
 from ..grid import a1, parse_a1
 from ..issues import Issue, Severity, code_selected
+from ..text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -196,10 +197,13 @@ def run_rules(
     issues: list[Issue] = []
     for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
         sev = config.severity_of(r.code, r.severity)
+        title = None
         for f in r.func(ctx):
+            if title is None:
+                title = r.title  # worked out once per rule that finds something
             issues.append(Issue(
                 code=r.code, severity=sev, message=f.message, sheet=f.sheet or form.sheet or None,
-                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=r.title,
+                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=title,
             ))
     return issues
 
@@ -213,6 +217,17 @@ def _selected(sel: tuple[str, ...] | None, ign: tuple[str, ...], _registered: in
 # -- the context rules read -------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Index:
+    """The per-form index of :class:`Context` (see its properties)."""
+
+    rows: list[tuple[Task, Indicator]] = field(default_factory=list)
+    filled: list[tuple[Task, Indicator]] = field(default_factory=list)
+    keyed: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
+    leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
+    counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
+
+
 class Context:
     """The form plus the helpers every rule needs: canonical levels, source cells, money rounding."""
 
@@ -221,6 +236,7 @@ class Context:
         self.config = config
         self._l1: dict[int, str | None] = {}
         self._legacy: dict[int, bool] = {}
+        self._cost: dict[int, bool] = {}
 
     @cached_property
     def fw(self) -> Framework:
@@ -232,31 +248,65 @@ class Context:
 
     # -- the per-form index: built once, on first use, shared by every rule --
     @cached_property
-    def rows(self) -> list[tuple[Task, Indicator]]:
-        """Every (task, indicator) of the form, in table order."""
-        return [(t, ind) for t in self.form.tasks for ind in t.indicators]
-
-    @cached_property
-    def filled_rows(self) -> list[tuple[Task, Indicator]]:
-        """The rows that say something beyond their level names (an indicator name, a symbol or a
-        value); rows holding only level names are left to XP206."""
-        return [(t, ind) for t, ind in self.rows if _filled(ind)]
-
-    def indicators(self) -> Iterator[tuple[Task, Indicator]]:
-        return iter(self.rows)
-
-    @cached_property
-    def level_counts(self) -> dict[int, dict[str | None, int]]:
-        """Per task (by ``id``): how many of its indicators fall under each canonical 一级, counting the
-        cost indicators (一级 成本指标, or the pre-2021 产出指标/成本指标 placement) as 成本指标 only."""
-        out: dict[int, dict[str | None, int]] = {}
+    def _index(self) -> _Index:
+        """Every list below, built in one pass over the form (with the level memos filled)."""
+        fw = self.fw
+        l1_memo, legacy_memo, cost_memo = self._l1, self._legacy, self._cost
+        idx = _Index()
         for t in self.form.tasks:
             counts: dict[str | None, int] = {}
             for ind in t.indicators:
-                kind = "成本指标" if self.is_cost(ind) else self.level1(ind)
+                k = id(ind)
+                if k in l1_memo:
+                    l1 = l1_memo[k]
+                else:
+                    l1 = l1_memo[k] = fw.canonical_level1(ind.level1)
+                if k in cost_memo:
+                    cost = cost_memo[k]
+                else:
+                    if k not in legacy_memo:
+                        legacy_memo[k] = fw.legacy_target(l1, ind.level2) is not None
+                    cost = cost_memo[k] = l1 == "成本指标" or legacy_memo[k]
+                kind = "成本指标" if cost else l1
                 counts[kind] = counts.get(kind, 0) + 1
-            out[id(t)] = counts
-        return out
+                idx.rows.append((t, ind))
+                idx.leveled.append((t, ind, l1))
+                if _filled(ind):
+                    idx.filled.append((t, ind))
+                    idx.keyed.append((t, ind, squash(ind.name), squash(ind.unit), l1))
+            idx.counts[id(t)] = counts
+        return idx
+
+    @property
+    def rows(self) -> list[tuple[Task, Indicator]]:
+        """Every (task, indicator) of the form, in table order."""
+        return self._index.rows
+
+    @property
+    def filled_rows(self) -> list[tuple[Task, Indicator]]:
+        """The rows that say something beyond their level names (an indicator name, a symbol or a
+        value); rows holding only level names are left to XP206."""
+        return self._index.filled
+
+    @property
+    def keyed_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The filled rows with what the rules compare them by: (task, indicator, ``squash(name)``,
+        ``squash(unit)``, canonical 一级)."""
+        return self._index.keyed
+
+    @property
+    def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
+        """Every (task, indicator, canonical 一级) of the form, in table order."""
+        return self._index.leveled
+
+    def indicators(self) -> Iterator[tuple[Task, Indicator]]:
+        return iter(self._index.rows)
+
+    @property
+    def level_counts(self) -> dict[int, dict[str | None, int]]:
+        """Per task (by ``id``): how many of its indicators fall under each canonical 一级, counting the
+        cost indicators (一级 成本指标, or the pre-2021 产出指标/成本指标 placement) as 成本指标 only."""
+        return self._index.counts
 
     # -- levels --
     def level1(self, ind: Indicator) -> str | None:
@@ -275,8 +325,12 @@ class Context:
             return found
 
     def is_cost(self, ind: Indicator) -> bool:
-        """一级 成本指标, or the pre-2021 产出指标/成本指标 placement."""
-        return self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
+        """一级 成本指标, or the pre-2021 产出指标/成本指标 placement (memoised)."""
+        try:
+            return self._cost[id(ind)]
+        except KeyError:
+            found = self._cost[id(ind)] = self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
+            return found
 
     def level_source(self, task: Task, ind: Indicator, field: str) -> Indicator:
         """The indicator whose own cell holds the (possibly inherited) level text of ``ind``: the first

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from ..issues import Severity
 from ..model import Indicator, Task
@@ -31,6 +32,7 @@ from .common import (
     is_value_placeholder,
     op_variant,
     show,
+    tidied,
     tidy,
     tidy_space,
 )
@@ -131,8 +133,12 @@ def value_symbol_mismatch(ctx: Context) -> Iterator[Finding]:
     （"100%"）。以日期或数字开头的文字（时效指标最常见的写法）不算数值。占位符见 XP410。
     """
     for t, ind in _rows(ctx):
+        value, op = ind.value, ind.op
+        if value is None or not ((op in NUMERIC_OPS and isinstance(value, str))
+                                 or (op == "定性" and isinstance(value, Decimal))):
+            continue  # neither branch below applies
         raw = ind.raw.get("value")
-        if ind.value is None or is_value_placeholder(raw):
+        if is_value_placeholder(raw):
             continue
         cell = ind.cells.get("value")
         if ind.op in NUMERIC_OPS and isinstance(ind.value, str):
@@ -173,14 +179,14 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
     检查：满意度、合格率、及时率、准确率、覆盖率、到位率、完成率、执行率、接通率（可配置
     ``bounded-rates``）不可能超过 100%，"> 100%"同样不可能。保值率、增长率等可以超过 100%，不检查。
     """
-    for t, ind in _rows(ctx):
-        if not ind.name or squash(ind.unit) != "%" or not isinstance(ind.value, Decimal):
-            continue
-        word = next((w for w in ctx.config.bounded_rates if w in squash(ind.name)), None)
-        if word is None:
+    for t, ind, name, unit, _l1 in ctx.keyed_rows:
+        if not ind.name or unit != "%" or not isinstance(ind.value, Decimal):
             continue
         v = ind.value
-        if v > 100 or (v == 100 and ind.op == ">"):
+        if not (v > 100 or (v == 100 and ind.op == ">")):
+            continue
+        word = next((w for w in ctx.config.bounded_rates if w in name), None)
+        if word is not None:
             yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」超过 100%，{word}类指标不可能超过 100%；"
                          "应改为 100% 以内，如「≥95%」或「=100%」",
                          ind.cells.get("value"), t, ind)
@@ -192,10 +198,9 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
 
     检查：以万元（或元）为单位的成本指标不应超过该任务的拟投入金额（按 Decimal 比较）。
     """
-    for t, ind in _rows(ctx):
+    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
         if t.amount is None or not ctx.is_cost(ind) or not isinstance(ind.value, Decimal):
             continue
-        unit = squash(ind.unit)
         if unit == "万元":
             wan = ind.value
         elif unit == "元":
@@ -225,8 +230,7 @@ def cost_lower_bound(ctx: Context) -> Iterator[Finding]:
     写成"≥95%"读起来像预算执行率。节约率、降低率、压减率等"越高越好"的成本指标（"成本节约率 ≥5%"）
     本来就是下限，不报告。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
+    for t, ind, name, _unit, _l1 in ctx.keyed_rows:
         if ind.op not in ("≥", ">"):
             continue
         if not (ctx.is_cost(ind) or "预算控制" in name or "成本控制" in name):
@@ -289,14 +293,21 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
             yield ctx.at(_stray_msg("年度工作任务", raw, tidy("name", raw)), cell, t,
                          fix=set_value(cell, tidy("name", raw), raw))
         for ind in t.indicators:
-            for field in ("level1", "level2", "name", "op", "value", "unit"):
-                raw, cell = ind.raw.get(field), ind.cells.get(field)
-                if not cell or cell in seen or not has_stray(raw):
+            raws, cells = ind.raw, ind.cells
+            for field in _STRAY_FIELDS:
+                raw = raws.get(field)
+                if not isinstance(raw, str) or tidied(raw) == raw:  # has_stray(raw), inline
+                    continue
+                cell = cells.get(field)
+                if not cell or cell in seen:
                     continue
                 seen.add(cell)
                 new = tidy(field, raw)
                 yield ctx.at(_stray_msg(_FIELD_LABELS[field], raw, new), cell, t, ind,
                              fix=set_value(cell, new, raw))
+
+
+_STRAY_FIELDS = ("level1", "level2", "name", "op", "value", "unit")
 
 
 def _stray_msg(label: str, raw: str, new: str) -> str:
@@ -316,8 +327,8 @@ def satisfaction_target(ctx: Context) -> Iterator[Finding]:
     难以实现也难以核验，审核时通常会被质疑。
     """
     floor = ctx.config.min_satisfaction
-    for t, ind in _rows(ctx):
-        if not ind.name or "满意" not in ind.name or squash(ind.unit) != "%" or not isinstance(ind.value, Decimal):
+    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
+        if not ind.name or "满意" not in ind.name or unit != "%" or not isinstance(ind.value, Decimal):
             continue
         cell = ind.cells.get("value")
         if ind.value < floor and ind.op not in ("≤", "<"):
@@ -387,15 +398,21 @@ _TIMELY_WORDS = _VOC.timely_words
 
 def is_boilerplate_name(name: str | None) -> bool:
     """A generic "效益完成情况" name that fits any task (万能指标)."""
+    if type(name) is str:
+        return _boilerplate(name)
     return bool(name) and bool(_BOILERPLATE.match(squash(name)))
 
 
+@lru_cache(maxsize=16384)
+def _boilerplate(name: str) -> bool:
+    return bool(name) and bool(_BOILERPLATE.match(squash(name)))
+
+
+_PCT = ("%", "％")
+
+
 def _pct(ind: Indicator) -> bool:
-    return squash(ind.unit) in ("%", "％")
-
-
-def _l2(ctx: Context, ind: Indicator) -> str | None:
-    return ctx.fw.canonical_level2(ctx.level1(ind), ind.level2)
+    return squash(ind.unit) in _PCT
 
 
 @rule("XP415", Severity.WARNING)
@@ -407,9 +424,8 @@ def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     检查：成本指标是"支出标准执行准确率 =100%"这样的合规比率，而不是金额或单位成本。应写
     "慰问标准 ≤500元/个""成本控制范围 ≤34万元"。预算控制率、节约率见 XP408。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
-        if ctx.is_cost(ind) and _pct(ind) and any(w in name for w in _COMPLIANCE_WORDS):
+    for t, ind, name, unit, _l1 in ctx.keyed_rows:
+        if unit in _PCT and ctx.is_cost(ind) and any(w in name for w in _COMPLIANCE_WORDS):
             yield ctx.at(f"成本指标「{ind.name}」是合规比率（{_target(ind)}），说明不了花多少钱；成本指标应写金额或"
                          f"单位成本，如「成本控制范围 ≤{format_number(t.amount) if t.amount is not None else 'X'}万元」"
                          "「慰问标准 ≤500元/个」", ind.cells.get("name"), t, ind)
@@ -447,10 +463,9 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     检查：时效指标下的"项目计划完成率 =100%""会议按计划召开率"说明完成了多少，不说明何时完成。应写时限或按期率，
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
+    for t, ind, name, _unit, l1 in ctx.keyed_rows:
         if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
-                and _l2(ctx, ind) == "时效指标"):
+                and ctx.fw.canonical_level2(l1, ind.level2) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
 
@@ -465,12 +480,11 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
     （名称是比率，单位却是个数）；"项目数量 =1辆"（名称说项目，单位是辆，应为"购置车辆数量"）。
     万能指标见 XP416。
     """
-    for t, ind in _rows(ctx):
-        name, unit = squash(ind.name), squash(ind.unit)
+    for t, ind, name, unit, _l1 in ctx.keyed_rows:
         if (not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name)
                 or is_name_placeholder(name)):
             continue
-        if _pct(ind) and not any(w in name for w in _RATIO_WORDS):
+        if unit in _PCT and not any(w in name for w in _RATIO_WORDS):
             like = f"「{ind.name}率」" if name.endswith(_RATE_STEMS) else "「……覆盖率」「……达标率」"
             msg = (f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为比率名称，如{like}，"
                    "或按数量写目标（如「≥100人次」）")
@@ -493,15 +507,14 @@ def name_without_measure(ctx: Context) -> Iterator[Finding]:
     检查：定量的产出指标名称没有"数量、次数、人次、时长、率"等衡量词，如"组织追索 ≥3次"应为
     "组织追索次数 ≥3次"。
     """
-    for t, ind in _rows(ctx):
-        if (not ind.name or not isinstance(ind.value, Decimal) or not ind.unit or _pct(ind)
-                or ctx.level1(ind) != "产出指标" or ctx.is_legacy_cost(ind)):
+    for t, ind, name, unit, l1 in ctx.keyed_rows:
+        if (not ind.name or not isinstance(ind.value, Decimal) or not ind.unit or unit in _PCT
+                or l1 != "产出指标" or ctx.is_legacy_cost(ind)):
             continue
-        name = _BRACKETED.sub("", squash(ind.name))
+        name = _BRACKETED.sub("", name)
         if not name or is_name_placeholder(name):
             continue
         if not name.endswith(_MEASURE_ENDS) and not any(w in name for w in ("数量", "次数", "人数", "时长", "时限")):
-            unit = squash(ind.unit)
             word = "次数" if "次" in unit else ("人数" if unit.startswith("人") else "数量")
             yield ctx.at(f"指标名称「{ind.name}」只写了动作，没有写衡量什么；应加上衡量词，"
                          f"如「{ind.name}{word} {_target(ind)}」", ind.cells.get("name"), t, ind)
@@ -516,9 +529,8 @@ def input_as_output(ctx: Context) -> Iterator[Finding]:
     检查：产出指标是"人员规模 ≥74人""保障在编在岗人数""经费到位率"这类投入。产出应是用这些投入做成的事，
     如"热线来电接听量 ≥30万件""受理工单办结量 ≥5万件"。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
-        if ctx.level1(ind) == "产出指标" and any(w in name for w in _INPUT_WORDS):
+    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+        if l1 == "产出指标" and any(w in name for w in _INPUT_WORDS):
             yield ctx.at(f"「{ind.name}」是投入（人员、经费），不是产出；产出应是用它们做成的事，"
                          "如「热线来电接听量 ≥30万件」「受理工单办结量 ≥5万件」", ind.cells.get("name"), t, ind)
 
@@ -533,9 +545,9 @@ def output_as_benefit(ctx: Context) -> Iterator[Finding]:
     产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。上限
     （"有效投诉次数 ≤0次"）是效果，不报告。
     """
-    for t, ind in _rows(ctx):
-        if (ctx.level1(ind) == "效益指标" and isinstance(ind.value, Decimal) and ind.op in ("≥", ">", "=")
-                and squash(ind.unit) in _BENEFIT_COUNT_UNITS):
+    for t, ind, _name, unit, l1 in ctx.keyed_rows:
+        if (l1 == "效益指标" and isinstance(ind.value, Decimal) and ind.op in ("≥", ">", "=")
+                and unit in _BENEFIT_COUNT_UNITS):
             yield ctx.at(f"效益指标「{ind.name or ''}」的目标「{_target(ind)}」是产出数量，不是效益；应移到 产出指标/数量指标，"
                          "效益写它带来的影响，如「研判报告被采纳率 ≥80%」", ind.cells.get("name"), t, ind)
 
@@ -549,9 +561,8 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
     检查：效益指标是"公务保障完成率 ≥98%"这样的完成率：完成多少是产出，效益应说明完成后带来了什么，
     如"在京公务活动零差错""来访问题化解率 ≥90%"。万能指标见 XP416。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
-        if ctx.level1(ind) == "效益指标" and "完成率" in name and not is_boilerplate_name(name):
+    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+        if l1 == "效益指标" and "完成率" in name and not is_boilerplate_name(name):
             yield ctx.at(f"效益指标「{ind.name}」是完成率，完成多少属于产出；效益应写完成后带来的影响，"
                          "如「来访问题化解率 ≥90%」「公务活动差错次数 ≤0次」", ind.cells.get("name"), t, ind)
 
@@ -587,10 +598,9 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
     83.20万户"）的 80%；内容没有写数量时，按内容里的单位标准（"1.03元/户"）和拟投入金额（86万元）
     算出资金能覆盖的规模（约 83.5万户）比较。预算按这个规模测算，目标就应接近它。
     """
-    for t, ind in _rows(ctx):
-        unit = squash(ind.unit)
+    for t, ind, _name, unit, l1 in ctx.keyed_rows:
         if (not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=") or not unit or unit == "%"
-                or not t.content or _l2(ctx, ind) != "数量指标"):
+                or not t.content or ctx.fw.canonical_level2(l1, ind.level2) != "数量指标"):
             continue
         scope = _funded_scope(t, unit)
         if scope is None or scope[0] <= 0:
@@ -646,9 +656,8 @@ def reverse_indicator_lower_bound(ctx: Context) -> Iterator[Finding]:
     检查：处理时长、投诉次数、差错次数、事故数等越少越好，写成"≥"等于要求至少出多少差错。应写
     "话务平均处理时长 ≤300秒""有效投诉次数 ≤0次"。
     """
-    for t, ind in _rows(ctx):
-        name = squash(ind.name)
-        if ind.op not in ("≥", ">") or not isinstance(ind.value, Decimal) or _pct(ind):
+    for t, ind, name, unit, _l1 in ctx.keyed_rows:
+        if ind.op not in ("≥", ">") or not isinstance(ind.value, Decimal) or unit in _PCT:
             continue
         reverse = any(w in name for w in _DURATION_WORDS) or (
             any(w in name for w in _REVERSE_WORDS) and not name.endswith("率"))
