@@ -37,10 +37,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .commands.serve import DEFAULT_PORT  # one value, defined where the command line reads it
 from .errors import XlperfError
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 38517
 MAX_BODY = 32 * 1024 * 1024  # a form's snapshot is well under 1 MB; a whole-column used range is not
 TOKEN_HEADER = "x-xlperf-token"
 TOKEN_NAME = "serve-token"

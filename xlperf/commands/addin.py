@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _wps_arguments(p: argparse.ArgumentParser, *, install: bool) -> None:
-    from ..service import DEFAULT_PORT
+    from .serve import DEFAULT_PORT
 
     p.add_argument("--wps", action="store_true",
                    help="WPS 表格加载项（Windows 与 Linux）：登记到 WPS 的 jsaddons/publish.xml（离线模式）"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+DEFAULT_PORT = 38517  # xlperf.service.DEFAULT_PORT; kept here so that every command does not import the service
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..service import DEFAULT_PORT
-
     p = sub.add_parser(
         "serve", help="启动本机服务，供 WPS 表格加载项调用（仅 127.0.0.1）",
         description="在 127.0.0.1 上启动 xlperf 服务，WPS 表格中的「绩效目标」选项卡通过它校验、求和、插入指标和汇总。"

@@ -143,13 +143,16 @@ def expand_inputs(raw: list[str]) -> list[str]:
     """The files to check: a folder gives the workbooks below it (recursively, lock and hidden files left
     out), a pattern with ``* ? [`` that names no file is expanded here (the Windows shell does not); other
     arguments (and a folder without workbooks) are kept as given, so each is reported as it is."""
-    import glob
-
-    from ..consolidation.discover import WORKBOOK_EXTS, _ignore_reason, discover
-
     out: list[str] = []
     for arg in raw:
         path = Path(arg)
+        if path.is_file():  # the common case needs none of the folder machinery (nor its imports)
+            out.append(arg)
+            continue
+        import glob
+
+        from ..consolidation.discover import WORKBOOK_EXTS, _ignore_reason, discover
+
         found = [str(p) for p, why in discover([path]) if why is None and p.suffix.lower() in WORKBOOK_EXTS] \
             if path.is_dir() else []
         if found:
