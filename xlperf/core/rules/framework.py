@@ -185,7 +185,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("XP207", Severity.ERROR)
+@rule("XP207", Severity.ERROR, kinds=("dept_tasks",))
 def header_missing(ctx: Context) -> Iterator[Finding]:
     """缺少必填的表头栏目（部门名称、基本支出、项目支出、年度整体绩效目标）
 
@@ -257,7 +257,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 
 
-@rule("XP210", Severity.INFO)
+@rule("XP210", Severity.INFO, kinds=("dept_tasks", "dept_overall"))
 def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
     """年度整体绩效目标没有任何数量
 

@@ -67,6 +67,11 @@ class Rule:
     func: Callable[..., Any] = field(compare=False)
     family: str = ""
     batch: bool = False
+    kinds: frozenset[str] | None = field(default=None, compare=False)  # None: every kind of form
+
+    def applies_to(self, kind: str) -> bool:
+        """The rule reads forms of ``kind`` (xlperf/data/kinds.toml)."""
+        return self.kinds is None or kind in self.kinds
 
     @property
     def title(self) -> str:
@@ -107,14 +112,23 @@ def _register(code: str, func: Callable[..., Any], rule_: Rule, into: dict[str, 
     _BY_FUNC[func] = rule_
 
 
-def rule(code: str, severity: Severity, *, fixable: bool = False) -> Callable[[Callable], Callable]:
-    """Register ``func`` as rule ``code`` with default ``severity``."""
+def rule(code: str, severity: Severity, *, fixable: bool = False,
+         kinds: Iterable[str] | None = None) -> Callable[[Callable], Callable]:
+    """Register ``func`` as rule ``code`` with default ``severity``; ``kinds``: the kinds of form it reads
+    (ids of ``xlperf/data/kinds.toml``; default every kind)."""
 
     def deco(func: Callable) -> Callable:
         if not _CODE_RE.match(code):
             raise ValueError(f"rule code must look like XP123: {code!r}")
         family = func.__module__.rsplit(".", 1)[-1]
-        _register(code, func, Rule(code, Severity(severity), fixable, func, family), _REGISTRY)
+        only = None if kinds is None else frozenset(kinds)
+        if only is not None:
+            from ..kinds import default_kinds
+
+            known = {k.id for k in default_kinds().kind}
+            if not only or not only <= known:
+                raise ValueError(f"rule {code}: unknown kinds {sorted(only - known)} (known: {sorted(known)})")
+        _register(code, func, Rule(code, Severity(severity), fixable, func, family, kinds=only), _REGISTRY)
         return func
 
     return deco
@@ -195,6 +209,8 @@ def run_rules(
     ctx = Context(form, config)
     issues: list[Issue] = []
     for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
+        if r.kinds is not None and form.kind not in r.kinds:
+            continue
         sev = config.severity_of(r.code, r.severity)
         for f in r.func(ctx):
             issues.append(Issue(
@@ -233,8 +249,19 @@ class Context:
     # -- the per-form index: built once, on first use, shared by every rule --
     @cached_property
     def rows(self) -> list[tuple[Task, Indicator]]:
-        """Every (task, indicator) of the form, in table order."""
-        return [(t, ind) for t in self.form.tasks for ind in t.indicators]
+        """Every (task, indicator) of the form, in table order; the indicators of a form without tasks
+        (department-level, project) under :attr:`holder`."""
+        rows = [(t, ind) for t in self.form.tasks for ind in t.indicators]
+        if self.form.indicators:
+            rows += [(self.holder, ind) for ind in self.form.indicators]
+        return rows
+
+    @cached_property
+    def holder(self) -> Task:
+        """The form's own indicators as one nameless task (no 序号: findings name no task)."""
+        from ..model import Task
+
+        return Task(sheet=self.form.sheet, row=None, indicators=self.form.indicators)
 
     @cached_property
     def filled_rows(self) -> list[tuple[Task, Indicator]]:
