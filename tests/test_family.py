@@ -236,3 +236,43 @@ def test_parse_json_keeps_the_per_task_keys() -> None:
                           "overall_goal", "tasks", "title", "sheet", "source", "cells", "kind"]
     assert list(data["tasks"][0]["indicators"][0]) == ["level1", "level2", "name", "core", "op", "value", "unit",
                                                        "cell", "row"]
+
+
+# -- features follow the kind -----------------------------------------------------------------------------
+
+
+def test_autosum_department_level_form(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    src, out = tmp_path / "fj.xlsx", tmp_path / "out.xlsx"
+    assert cli("import", str(FUJIAN), "-o", str(src)).returncode == 0
+    before = src.read_bytes()
+    r = cli("autosum", str(src), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    ws = load_workbook(out).active
+    assert (ws["C5"].value, ws["B5"].value) == ("=SUM(E8:E11)", "=C5+D5")  # 项目支出 = Σ 履职目标, 资金总额
+    assert src.read_bytes() == before
+    form = load_form(out)
+    assert (form.budget.project, form.budget.total) == (Decimal(950), Decimal(1550))
+    assert xlperf.validate(out).issues == []  # XP108 is gone: 项目支出 is now the sum of the duties
+    again = cli("autosum", str(out), "--dry-run")
+    assert again.returncode == 0 and "无需改动" in again.stdout
+
+
+def test_autosum_project_form(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    text = tmp_path / "p.txt"
+    text.write_text("\n".join([
+        "2026年项目支出绩效目标表", "项目名称\t测试项目", "主管部门\t测试局\t实施单位\t测试中心",
+        "项目资金（万元）\t年度资金总额\t100", "\t其中：财政拨款\t70", "\t其他资金\t20",
+        "年度目标\t完成改造10处。", "一级指标\t二级指标\t三级指标\t指标值\t计量单位",
+        "产出指标\t数量指标\t改造数量\t≥10\t处"]) + "\n", encoding="utf-8")
+    src, out = tmp_path / "p.xlsx", tmp_path / "out.xlsx"
+    assert cli("import", str(text), "-o", str(src)).returncode == 0
+    assert [i.code for i in xlperf.validate(src).issues] == ["XP106"]
+    r = cli("autosum", str(src), "-o", str(out))
+    assert r.returncode == 0 and "年度资金总额 C4" in r.stdout, r.stdout
+    assert load_workbook(out).active["C4"].value == "=C5+C6"
+    assert load_form(out).budget.total == Decimal(90)
+    assert xlperf.validate(out).issues == []
