@@ -276,3 +276,19 @@ def test_autosum_project_form(tmp_path: Path) -> None:
     assert load_workbook(out).active["C4"].value == "=C5+C6"
     assert load_form(out).budget.total == Decimal(90)
     assert xlperf.validate(out).issues == []
+
+
+def test_indicator_set_inserted_into_a_project_form(tmp_path: Path) -> None:
+    src, out = tmp_path / "p.xlsx", tmp_path / "out.xlsx"
+    assert cli("import", str(EX02), "-o", str(src)).returncode == 0
+    before = load_form(src)
+    r = cli("indicators", "insert", str(src), "--task", "1", "--type", "物业管理与安保", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    after = load_form(out)
+    assert after.kind == "project" and after.project_name == before.project_name
+    names = [i.name for i in after.indicators]
+    assert names[:len(before.indicators)] == [i.name for i in before.indicators]  # the clerk's rows stay first
+    assert "物业服务面积" in names and "干部职工满意度" in names
+    added = after.indicators[len(before.indicators):]
+    assert all(i.row > before.indicators[-1].row for i in added)
+    assert {i.level1 for i in added} <= {"成本指标", "产出指标", "效益指标", "满意度指标"}

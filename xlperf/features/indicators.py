@@ -120,6 +120,10 @@ def at_row(row: int | None) -> Callable[[FormSheet], Task]:
                     return t
         if len(form.tasks) == 1:
             return form.tasks[0]
+        if not form.tasks and form.kind != "dept_tasks":  # a project form: its indicator table
+            from ..core.indicators import table_task
+
+            return table_task(form)
         raise XlperfError("请先选中要插入指标的任务（任务所在行的任意单元格），再点「插入标准指标」。")
 
     return pick
