@@ -17,7 +17,15 @@ from .library import (
     parse_set,
     user_library_dir,
 )
-from .plan import InsertPlan, PlannedRow, TaskNotFoundError, build_insert_plan, find_task, plan_insert, table_task
+from .plan import (
+    InsertPlan,
+    PlannedRow,
+    TaskNotFoundError,
+    build_insert_plan,
+    find_task,
+    plan_insert,
+    table_task,
+)
 
 __all__ = [
     "AMOUNT", "PLACEHOLDERS", "IndicatorSet", "IndicatorSpec", "InsertPlan", "KeywordRule", "Library",
