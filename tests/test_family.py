@@ -292,3 +292,59 @@ def test_indicator_set_inserted_into_a_project_form(tmp_path: Path) -> None:
     added = after.indicators[len(before.indicators):]
     assert all(i.row > before.indicators[-1].row for i in added)
     assert {i.level1 for i in added} <= {"成本指标", "产出指标", "效益指标", "满意度指标"}
+
+
+def _xlsx(text: str, path: Path) -> Path:
+    """The pasted form as a workbook, cell for cell (what a clerk's .xlsx of that layout holds)."""
+    from xlperf.io.template import grid_workbook
+
+    grid_workbook(read_text(text), "Sheet1").save(path)
+    return path
+
+
+FUJIAN_PROJECT = "\n".join([
+    "2019年项目支出绩效目标表", "项目名称\t政策宣传专项经费", "主管部门\t福建省测试厅\t实施单位\t福建省测试厅",
+    "项目资金（万元）\t年度资金总额\t300", "\t其中：财政拨款\t300", "\t其他资金\t",
+    "年度目标\t开展政策宣传活动20场。", "一级指标\t二级指标\t三级指标\t指标值\t计量单位",
+    "产出指标\t数量指标\t宣传活动场次\t≥20\t场", "满意度指标\t服务对象满意度指标\t群众满意度\t≥90\t%"])
+
+
+def test_consolidation_takes_every_readable_kind(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _xlsx(FUJIAN.read_text(encoding="utf-8"), folder / "福建测试厅.xlsx")
+    _xlsx(EX04.read_text(encoding="utf-8"), folder / "岳阳楼区.xlsx")
+    _xlsx(EX02.read_text(encoding="utf-8"), folder / "鄂州项目.xlsx")
+    _xlsx(FUJIAN_PROJECT, folder / "福建测试厅_政策宣传.xlsx")
+    _xlsx(EX06.read_text(encoding="utf-8"), folder / "自评表.xlsx")
+    from xlperf.consolidation import consolidate
+
+    with consolidate(folder, jobs=1) as cons:
+        depts = cons.departments
+        assert sorted(depts["部门名称"]) == ["岳阳楼区价格认证鉴定中心", "福建省测试厅"]
+        projects = cons.projects
+        assert sorted(projects["项目名称"]) == ["政策宣传专项经费", "滨湖大胆办公大楼运行保障"]
+        assert cons.counts["departments"] == 2 and cons.counts["projects"] == 2
+        inds = cons.indicators
+        fj = inds[inds["部门名称"] == "福建省测试厅"]
+        assert len(fj) == 7 + 2  # the department's own 7 (task empty) and its project's 2
+        dept_level = fj[fj["年度工作任务"].isna()]
+        assert len(dept_level) == 7 and dept_level["任务序号"].isna().all()
+        files = {f.path: f for f in cons.file_records}
+        selfeval = next(f for p, f in files.items() if p.endswith("自评表.xlsx"))
+        assert selfeval.status == "跳过" and "绩效自评表" in selfeval.reason
+        xc = [r for r in cons.issue_rows() if r[5] == "XC004"]
+        messages = [r[6] for r in xc]
+        assert any("年度资金总额合计 300 万元" in m and "项目支出 900 万元" in m for m in messages)
+        missing = sorted(m.split("任务「")[1].split("」")[0] for m in messages if "没有对应的项目支出绩效目标表" in m)
+        assert missing == ["信息系统运维经费", "宣传资料印制经费", "执法检查专项经费"]
+        assert not any("在部门「福建省测试厅」的部门表中没有对应" in m for m in messages)
+        out = tmp_path / "汇总.xlsx"
+        cons.to_excel(out)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out)
+    assert "项目汇总" in wb.sheetnames
+    ws = wb["项目汇总"]
+    assert [c.value for c in ws[1]][:5] == ["项目名称", "主管部门", "实施单位", "年度", "年度资金总额"]
+    assert ws.cell(4, 2).value == "2 个项目"
