@@ -55,9 +55,8 @@ def find_unit(grid: Grid, before_row: int | None) -> tuple[str, str, str] | None
     (「预算金额（万元）」, 「拟投入金额（元）」)."""
     declared, bracket = _unit_res()
     found_bracket: tuple[str, str, str] | None = None
-    for (r, c), v in sorted(grid.values.items()):
-        if before_row is not None and r > before_row:
-            break
+    head = ((rc, v) for rc, v in grid.values.items() if before_row is None or rc[0] <= before_row)
+    for (r, c), v in sorted(head):
         if not isinstance(v, str) or len(v) > 80:
             continue
         text = clean(v)
