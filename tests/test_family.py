@@ -348,3 +348,27 @@ def test_consolidation_takes_every_readable_kind(tmp_path: Path) -> None:
     ws = wb["项目汇总"]
     assert [c.value for c in ws[1]][:5] == ["项目名称", "主管部门", "实施单位", "年度", "年度资金总额"]
     assert ws.cell(4, 2).value == "2 个项目"
+
+
+def test_a_per_task_form_in_traditional_characters_reads_like_the_seed() -> None:
+    from opencc_purepy import OpenCC
+
+    text = SEED.read_text(encoding="utf-8")
+    traditional = OpenCC("s2t").convert(text)
+    assert traditional != text and "部門名稱" in traditional
+    seed, form = parse_grid(read_text(text)), parse_grid(read_text(traditional))
+    assert form.script == "traditional" and form.kind == "dept_tasks"
+    assert (form.budget.basic, form.budget.project) == (seed.budget.basic, seed.budget.project)
+    assert [t.amount for t in form.tasks] == [t.amount for t in seed.tasks]
+    assert [len(t.indicators) for t in form.tasks] == [len(t.indicators) for t in seed.tasks]
+    assert [i.level1 for t in form.tasks for i in t.indicators] == [i.level1 for t in seed.tasks for i in t.indicators]
+
+
+def test_application_goals_under_their_labels_and_a_header_field_is_no_task_column() -> None:
+    text = "\n".join(["财政支出绩效目标申报表", "项目名称\t测试项目\t项目类型\t专项",
+                      "项目绩效目标\t长期目标\t年度目标", "\t三年内完成改造。\t完成改造10处。",
+                      "一级指标\t二级指标\t三级指标\t指标值\t计量单位", "产出指标\t数量指标\t改造数量\t≥10\t处"])
+    form = parse_grid(read_text(text))
+    assert (form.kind, form.project_name) == ("application", "测试项目")
+    assert (form.long_goal, form.annual_goal) == ("三年内完成改造。", "完成改造10处。")
+    assert form.tasks == [] and [i.name for i in form.indicators] == ["改造数量"]

@@ -96,13 +96,17 @@ def kind_name(kind_id: str) -> str:
 # -- the title and the labels of a sheet ---------------------------------------------------------------
 
 _TITLE_ROWS = 4
+# kinds are told by the title and the header labels: the rows a sheet's headers sit in (a data sheet of a
+# million rows below them is not looked at)
+HEAD_ROWS = 300
 
 
 def title_text(grid: Grid) -> str:
     """The text of the sheet's first few non-empty rows that are not labels (squashed)."""
     labels = default_labels().all_keys()
     rows: dict[int, list[str]] = {}
-    for (r, _c), v in sorted(grid.values.items()):
+    head = ((rc, v) for rc, v in grid.values.items() if rc[0] < HEAD_ROWS)
+    for (r, _c), v in sorted(head):
         if not isinstance(v, str) or not v.strip() or len(v) > 120:
             continue
         if r not in rows and len(rows) >= _TITLE_ROWS:
@@ -113,8 +117,9 @@ def title_text(grid: Grid) -> str:
 
 
 def label_keys(grid: Grid) -> frozenset[str]:
-    """The label keys of every short text cell of the sheet."""
-    return frozenset(label_key(v) for v in grid.values.values() if isinstance(v, str) and len(v) <= 60)
+    """The label keys of every short text cell of the sheet's head rows."""
+    return frozenset(label_key(v) for (r, _c), v in grid.values.items()
+                     if r < HEAD_ROWS and isinstance(v, str) and len(v) <= 60)
 
 
 def classify(grid: Grid, *, title: str | None = None, keys: frozenset[str] | None = None) -> KindSpec | None:
@@ -172,7 +177,7 @@ def simplified(grid: Grid) -> Grid | None:
     """The sheet with its text in simplified characters when it is written in traditional ones (a label
     is only recognised after conversion); None when it is not (the sheet is read as it is)."""
     labels = default_labels().all_keys()
-    texts = [v for v in grid.values.values() if isinstance(v, str) and 1 < len(v) <= 60]
+    texts = [v for (r, _c), v in grid.values.items() if r < HEAD_ROWS and isinstance(v, str) and 1 < len(v) <= 60]
     known = sum(1 for v in texts if label_key(v) in labels)
     converted = sum(1 for v in texts if label_key(_convert(v)) in labels)
     if converted <= known:

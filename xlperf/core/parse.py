@@ -57,9 +57,11 @@ def parse_grid(grid: Grid) -> Form:
 
 def _parse_task_form(grid: Grid) -> Form:
     """The per-task layout (the seed's)."""
-    from .parse_family import finish_tasks
+    from .parse_family import finish_tasks, name_is_header_field
 
     layout = find_table(grid)
+    if name_is_header_field(grid, layout):
+        raise NotAFormError("不是绩效目标表：任务表头缺少 年度工作任务")
     form = Form(sheet=grid.sheet, source=grid.source, layout=layout)
     _parse_header(grid, form, layout)
     form.tasks = _parse_tasks(grid, layout)

@@ -98,6 +98,24 @@ def apply_unit(grid: Grid, form: Form, before_row: int | None) -> None:
 # -- after a per-task parse ---------------------------------------------------------------------------
 
 
+def name_is_header_field(grid: Grid, layout: TableLayout) -> bool:
+    """The "task" column the per-task reader found is a header field (「项目名称 | 测试项目」 above a
+    project form's indicator table): the only table label on its row, with a value to its right."""
+    from .layout import TABLE_LABELS, is_label
+
+    c = layout.columns.get("name")
+    if c is None:
+        return False
+    rows = [r for r in range(layout.header_row, layout.first_data_row)
+            if label_key(grid.values.get((r, c))) in TABLE_LABELS["name"]]
+    if not rows:
+        return False
+    r = rows[0]
+    others = [cc for (rr, cc), v in grid.values.items() if rr == r and cc != c and is_label(v)]
+    right = grid.values.get((r, c + 1))
+    return not others and isinstance(right, str) and bool(right.strip()) and not is_label(right)
+
+
 def _row_text(grid: Grid, r: int) -> str | None:
     for c in range(grid.ncols):
         v = grid.values.get((r, c))
@@ -203,6 +221,8 @@ def _text(v: Any) -> str | None:
     return clean(v) or None
 
 
+# text fields whose value may stand under the label (申报表: 长期目标 | 年度目标 side by side)
+_BELOW_TEXT = ("long_goal", "annual_goal")
 _EXTRA = ("value_type", "explanation", "scoring", "weight", "direction", "note")
 
 
@@ -251,13 +271,17 @@ def _parse_indicators(grid: Grid, layout: TableLayout, stop_row: int | None = No
 
 def _header(grid: Grid, labels: dict[str, tuple[str, ...]], limit: int, keys: frozenset[str]) -> dict[str, Found]:
     found = find_header_fields(grid, limit, labels, _label_test(keys))
-    for f in found.values():  # an amount under its label (labels in a row, amounts in the row below)
-        if f.field not in _MONEY:
+    for f in found.values():  # a value under its label (labels in a row, amounts or goals in the row below)
+        if f.field not in _MONEY and f.field not in _BELOW_TEXT:
             continue
         v = None if f.value_row is None or f.value_col is None else grid.get(f.value_row, f.value_col)
         if v is None or (isinstance(v, str) and label_key(v) in keys):
             r, c = f.label_row + 1, f.label_col
-            if (r, c) in grid.formulas or to_decimal(grid.get(r, c)) is not None:
+            below = grid.get(r, c)
+            if f.field in _MONEY:
+                if (r, c) in grid.formulas or to_decimal(below) is not None:
+                    f.value_row, f.value_col = r, c
+            elif isinstance(below, str) and below.strip() and label_key(below) not in keys:
                 f.value_row, f.value_col = r, c
     return found
 
