@@ -39,8 +39,11 @@ def format_form(form) -> str:
     b = form.budget
     if form.kind != "dept_tasks":
         return format_family(form)
+    from ..core.kinds import kind_name
+
     lines = [
         f"{form.title or '（无标题）'}  [{form.sheet}]",
+        f"类型：{kind_name(form.kind)}" + ("（繁体字，已按简体读取）" if form.script == "traditional" else ""),
         f"部门名称：{form.department or ''}    主管部门：{form.supervisor or ''}    年度：{form.year or ''}",
         f"财政供养人员数：{n(form.staff_count)}    下属单位数：{n(form.subunit_count)}",
         f"基本支出：{n(b.basic)}  项目支出：{n(b.project)}  财政拨款：{n(b.fiscal)}  其他资金：{n(b.other)}（万元）",
