@@ -375,3 +375,14 @@ def test_application_goals_under_their_labels_and_a_header_field_is_no_task_colu
     assert (form.kind, form.project_name) == ("application", "测试项目")
     assert (form.long_goal, form.annual_goal) == ("三年内完成改造。", "完成改造10处。")
     assert form.tasks == [] and [i.name for i in form.indicators] == ["改造数量"]
+
+
+def test_a_level3_column_beside_the_indicator_name_is_kept() -> None:
+    text = "\n".join(["2026年项目支出绩效目标表", "项目名称\t测试项目\t实施单位\t测试中心", "年度目标\t完成改造10处。",
+                      "一级指标\t二级指标\t三级指标\t指标名称\t指标值\t计量单位",
+                      "产出指标\t数量指标\t设施改造\t改造数量\t≥10\t处"])
+    form = parse_grid(read_text(text))
+    (ind,) = form.indicators
+    assert (ind.name, ind.extra["level3"], ind.op, ind.value, ind.unit) == ("改造数量", "设施改造", "≥", Decimal(10), "处")
+    d = form.to_json_dict()["indicators"][0]
+    assert (d["name"], d["level3"]) == ("改造数量", "设施改造")

@@ -210,6 +210,11 @@ def find_indicator_table(grid: Grid) -> TableLayout | None:
             columns[field] = col
             used.add(col)
             rows.append(-nr)
+    # both a 三级指标 and a 指标名称 column: the name is the indicator, 三级指标 an extra column (level3)
+    named = [c for _r, c, k in cells if k == "指标名称"]
+    third = [c for _r, c, k in cells if k == "三级指标"]
+    if named and third and named[0] != third[0]:
+        columns["indicator"], columns["level3"] = named[0], third[0]
     return TableLayout(header_row=min(rows), first_data_row=ar + 1, columns=columns)
 
 
@@ -223,7 +228,7 @@ def _text(v: Any) -> str | None:
 
 # text fields whose value may stand under the label (申报表: 长期目标 | 年度目标 side by side)
 _BELOW_TEXT = ("long_goal", "annual_goal")
-_EXTRA = ("value_type", "explanation", "scoring", "weight", "direction", "note")
+_EXTRA = ("level3", "value_type", "explanation", "scoring", "weight", "direction", "note")
 
 
 def _parse_indicators(grid: Grid, layout: TableLayout, stop_row: int | None = None) -> list[Indicator]:
