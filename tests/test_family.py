@@ -120,6 +120,7 @@ def test_ex01_amounts_in_yuan_are_read_in_wan() -> None:
     assert [t.amount for t in form.tasks] == [Decimal("330.984"), Decimal("66")]
     assert (form.budget.unit, form.budget.unit_text) == ("元", "金额单位:元")
     assert form.tasks[0].raw["amount"] == "3,309,840.00"  # the clerk's text is kept
+    assert form.tasks[0].indicators[0].extra == {"weight": "10", "direction": "正向指标"}  # 权重, 指标方向性
     data = form.to_json_dict()
     assert data["budget"]["unit"] == "元" and data["tasks"][0]["amount"] == 330.984
 

@@ -147,6 +147,31 @@ def finish_tasks(grid: Grid, form: Form) -> None:
         if any(n in labels for n in spec.needs):
             form.kind = spec.id
     apply_unit(grid, form, layout.first_data_row - 1)
+    _task_extras(grid, form, layout)
+
+
+def _task_extras(grid: Grid, form: Form, layout: TableLayout) -> None:
+    """The further columns of a per-task table (权重, 指标方向性, 指标解释, 评分标准 …) into each indicator's
+    ``extra``, by its row."""
+    labels = default_labels().indicator_table
+    taken = set(layout.columns.values())
+    cols: dict[str, int] = {}
+    for r in range(layout.header_row, layout.first_data_row):
+        for c in range(grid.ncols):
+            if c in taken:
+                continue
+            k = label_key(grid.values.get((r, c)))
+            for f in _EXTRA:
+                if f not in cols and k in labels.get(f, ()):
+                    cols[f] = c
+    if not cols:
+        return
+    for t in form.tasks:
+        for ind in t.indicators:
+            if ind.row is None:
+                continue
+            found = {f: _text(grid.values.get((ind.row, c))) for f, c in cols.items()}
+            ind.extra = {f: v for f, v in found.items() if v is not None}
 
 
 # -- the layouts without tasks ------------------------------------------------------------------------
