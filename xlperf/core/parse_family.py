@@ -55,10 +55,10 @@ def find_unit(grid: Grid, before_row: int | None) -> tuple[str, str, str] | None
     (「预算金额（万元）」, 「拟投入金额（元）」)."""
     declared, bracket = _unit_res()
     found_bracket: tuple[str, str, str] | None = None
-    head = ((rc, v) for rc, v in grid.values.items() if before_row is None or rc[0] <= before_row)
+    # every unit ends in 元 (no compatibility character folds into it): only such cells are looked at
+    head = ((rc, v) for rc, v in grid.values.items()
+            if (before_row is None or rc[0] <= before_row) and isinstance(v, str) and "元" in v and len(v) <= 80)
     for (r, c), v in sorted(head):
-        if not isinstance(v, str) or len(v) > 80:
-            continue
         text = clean(v)
         m = declared.search(text)
         if m:
@@ -111,9 +111,11 @@ def name_is_header_field(grid: Grid, layout: TableLayout) -> bool:
     if not rows:
         return False
     r = rows[0]
-    others = [cc for (rr, cc), v in grid.values.items() if rr == r and cc != c and is_label(v)]
     right = grid.values.get((r, c + 1))
-    return not others and isinstance(right, str) and bool(right.strip()) and not is_label(right)
+    if not (isinstance(right, str) and right.strip()) or is_label(right):
+        return False
+    width = max(layout.columns.values(), default=0) + _BESIDE
+    return not any(is_label(grid.values.get((r, cc))) for cc in range(width) if cc != c)
 
 
 def _row_text(grid: Grid, r: int) -> str | None:
@@ -150,20 +152,37 @@ def finish_tasks(grid: Grid, form: Form) -> None:
     _task_extras(grid, form, layout)
 
 
+_BESIDE = 8  # how many columns right of a table's last known column its further columns may sit
+
+
+@cache
+def _extra_fields() -> dict[str, str]:
+    """label key -> extra field (the first field listing it)."""
+    labels = default_labels().indicator_table
+    out: dict[str, str] = {}
+    for f in _EXTRA:
+        for k in labels.get(f, ()):
+            out.setdefault(k, f)
+    return out
+
+
 def _task_extras(grid: Grid, form: Form, layout: TableLayout) -> None:
     """The further columns of a per-task table (权重, 指标方向性, 指标解释, 评分标准 …) into each indicator's
     ``extra``, by its row."""
-    labels = default_labels().indicator_table
+    fields = _extra_fields()
     taken = set(layout.columns.values())
     cols: dict[str, int] = {}
+    get = grid.values.get
+    # the columns beside the table's (Grid.ncols would walk every cell of the sheet)
+    width = max(layout.columns.values(), default=0) + _BESIDE
     for r in range(layout.header_row, layout.first_data_row):
-        for c in range(grid.ncols):
-            if c in taken:
+        for c in range(width):
+            v = get((r, c))
+            if v is None or c in taken or not isinstance(v, str):
                 continue
-            k = label_key(grid.values.get((r, c)))
-            for f in _EXTRA:
-                if f not in cols and k in labels.get(f, ()):
-                    cols[f] = c
+            f = fields.get(label_key(v))
+            if f is not None and f not in cols:
+                cols[f] = c
     if not cols:
         return
     for t in form.tasks:
