@@ -387,3 +387,11 @@ def test_a_level3_column_beside_the_indicator_name_is_kept() -> None:
     assert (ind.name, ind.extra["level3"], ind.op, ind.value, ind.unit) == ("改造数量", "设施改造", "≥", Decimal(10), "处")
     d = form.to_json_dict()["indicators"][0]
     assert (d["name"], d["level3"]) == ("改造数量", "设施改造")
+
+
+def test_a_seed_without_its_indicator_header_is_still_called_a_form() -> None:
+    text = SEED.read_text(encoding="utf-8").replace("一级指标", "一级")
+    with pytest.raises(NotAFormError) as info:
+        parse_grid(read_text(text))
+    msg = info.value.message
+    assert "不是绩效目标表" not in msg and "按年度工作任务填报" in msg and "一级指标" in msg

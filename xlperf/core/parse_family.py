@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import NotAFormError
 from .formula import cell_number
 from .grid import Grid, a1
-from .kinds import KindSpec, classify, default_kinds, refusal, simplified, title_text
+from .kinds import KindSpec, classify, default_kinds, label_keys, refusal, simplified, title_text
 from .labels import default_labels
 from .layout import Found, find_header_fields, find_title
 from .model import Budget, Duty, Form, Indicator, TableLayout, assemble
@@ -221,6 +221,12 @@ def parse_other(grid: Grid, exc: NotAFormError, parse_tasks: Any) -> Form:
         raise refusal(None, exc.message.split("：", 1)[-1])
     if spec.reader in ("", "tasks"):
         raise refusal(spec, exc.message.split("：", 1)[-1])
+    if spec.id == "dept_overall" and find_indicator_table(grid) is None:
+        from .layout import TABLE_LABELS
+
+        keys = label_keys(grid)
+        if any(k in keys for k in TABLE_LABELS["name"] if k != "项目名称"):  # a per-task form lacking its header
+            raise refusal(default_kinds().get("dept_tasks"), exc.message.split("：", 1)[-1])
     form = parse_untasked(grid, spec)
     form.script = script
     return form
