@@ -209,7 +209,7 @@ def run_rules(
     ctx = Context(form, config)
     issues: list[Issue] = []
     for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
-        if r.kinds is not None and form.kind not in r.kinds:
+        if not r.applies_to(form.kind):
             continue
         sev = config.severity_of(r.code, r.severity)
         for f in r.func(ctx):
