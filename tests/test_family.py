@@ -395,3 +395,17 @@ def test_a_seed_without_its_indicator_header_is_still_called_a_form() -> None:
         parse_grid(read_text(text))
     msg = info.value.message
     assert "不是绩效目标表" not in msg and "按年度工作任务填报" in msg and "一级指标" in msg
+
+
+def test_thousands_and_a_title_area_declaration_are_units_too() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    qian = parse_grid(read_text(text.replace("预算金额（万元）", "预算金额（千元）")))
+    assert qian.budget.unit == "千元" and qian.budget.basic == Decimal("3793.11") * Decimal("0.1")
+    fujian = FUJIAN.read_text(encoding="utf-8").replace("金额单位：万元", "金额单位：元").replace("(万元)", "")
+    for old, new in (("\t1500\t900\t600", "\t15000000\t9000000\t6000000"), ("经费\t300", "经费\t3000000"),
+                     ("经费\t100", "经费\t1000000"), ("经费\t450", "经费\t4500000")):
+        fujian = fujian.replace(old, new)
+    form = parse_grid(read_text(fujian))
+    assert (form.budget.unit, form.budget.unit_text) == ("元", "金额单位：元")
+    assert (form.budget.total, form.budget.project) == (Decimal(1500), Decimal(900))
+    assert [d.amount for d in form.duties] == [Decimal(300), Decimal(100), Decimal(450), Decimal(100)]
