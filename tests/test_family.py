@@ -409,3 +409,10 @@ def test_thousands_and_a_title_area_declaration_are_units_too() -> None:
     assert (form.budget.unit, form.budget.unit_text) == ("元", "金额单位：元")
     assert (form.budget.total, form.budget.project) == (Decimal(1500), Decimal(900))
     assert [d.amount for d in form.duties] == [Decimal(300), Decimal(100), Decimal(450), Decimal(100)]
+
+
+def test_indicator_detection_of_a_project_form_names_the_project(tmp_path: Path) -> None:
+    src = tmp_path / "p.xlsx"
+    assert cli("import", str(EX02), "-o", str(src)).returncode == 0
+    r = cli("indicators", "detect", str(src))
+    assert r.returncode in (0, 1) and "全表 滨湖大胆办公大楼运行保障 →" in r.stdout, r.stdout

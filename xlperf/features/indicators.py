@@ -68,7 +68,12 @@ def task_label(task: Task) -> str:
 
 
 def detect(book: Workbook, library: Library, *, sheet: str | None = None) -> list[TypeGuess]:
-    return detect_form(form_sheet(book, sheet).form, library)
+    form = form_sheet(book, sheet).form
+    if not form.tasks and form.kind != "dept_tasks":  # a project form: the project itself
+        from ..core.indicators import detect_task, table_task
+
+        return [detect_task(table_task(form), library)]
+    return detect_form(form, library)
 
 
 def choose_set(task: Task, library: Library, type: str | None) -> tuple[IndicatorSet, TypeGuess | None]:
