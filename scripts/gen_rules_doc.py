@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from xlperf.core.config import Config  # noqa: E402
+from xlperf.core.kinds import default_kinds  # noqa: E402
 from xlperf.core.rules import FAMILIES, FAMILY_TITLES, all_rules  # noqa: E402
 
 TARGET = ROOT / "docs" / "rules.md"
@@ -59,8 +60,10 @@ def render() -> str:
             continue
         out += ["", f"## {FAMILY_TITLES[fam]}"]
         for r in fam_rules:
+            applies = "" if r.kinds is None else "；适用：" + "、".join(
+                k.name for k in default_kinds().kind if k.id in r.kinds)
             out += ["", f"### {r.code}", "", f"**{r.title}**", "",
-                    f"级别：{r.severity.value}{'；可用 `--fix` 自动修复' if r.fixable else ''}"]
+                    f"级别：{r.severity.value}{'；可用 `--fix` 自动修复' if r.fixable else ''}{applies}"]
             if r.doc:
                 out += ["", r.doc]
     return "\n".join(out) + "\n"

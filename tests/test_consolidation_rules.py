@@ -32,17 +32,18 @@ def test_xc_rules_are_registered_as_batch_rules_only() -> None:
 
     form_rules = all_rules()
     batch = batch_rules()
-    assert [r.code for r in batch] == ["XC001", "XC002", "XC003"]
+    assert [r.code for r in batch] == ["XC001", "XC002", "XC003", "XC004"]
     assert not any(r.code.startswith("XC") for r in form_rules)  # run_rules never sees them
     assert all_rules(batch=True) == form_rules + batch  # listed after the XP rules
     for r in batch:
         assert r.batch and r.family == "consolidation" and not r.fixable
         assert r.title and r.doc and "来源" in r.doc
-        assert r.severity is Severity.ERROR
+        assert r.severity is (Severity.WARNING if r.code == "XC004" else Severity.ERROR)
         assert get_rule(r.code.lower()) is r
     assert get_rule("XC001").name == "duplicate_department"
     assert get_rule("XC002").name == "sheet_unparseable"
     assert get_rule("XC003").name == "validation_crashed"
+    assert get_rule("XC004").name == "department_projects_differ"
 
 
 def test_run_rules_does_not_run_batch_rules() -> None:
@@ -77,20 +78,21 @@ def test_rules_command_lists_and_shows_the_xc_rules(capsys: pytest.CaptureFixtur
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("XP101  错误")
     codes = [ln.split()[0] for ln in lines]
-    assert codes[-3:] == ["XC001", "XC002", "XC003"]
+    assert codes[-4:] == ["XC001", "XC002", "XC003", "XC004"]
     assert main(["rules", "XC001"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("XC001  错误  同一部门") and "--on-duplicate" in out and "来源" in out
     assert main(["rules", "XC", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(r["code"], r["family"], r["severity"]) for r in data] == [
-        ("XC001", "consolidation", "error"), ("XC002", "consolidation", "error"), ("XC003", "consolidation", "error")]
+        ("XC001", "consolidation", "error"), ("XC002", "consolidation", "error"), ("XC003", "consolidation", "error"),
+        ("XC004", "consolidation", "warning")]
 
 
 def test_rules_doc_documents_the_xc_rules() -> None:
     text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert "## XC0xx 汇总（合并部门表）" in text
-    for code in ("XC001", "XC002", "XC003"):
+    for code in ("XC001", "XC002", "XC003", "XC004"):
         assert f"### {code}" in text and f"[{code}](#{code.lower()})" in text
 
 

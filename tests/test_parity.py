@@ -292,7 +292,8 @@ def test_openpyxl_reader_sees_what_fast_reader_sees_on_a_typed_workbook(tmp_path
                                     (1, 1): "遮住的旧内容"}
 
 
-EXAMPLES = sorted((Path(__file__).parent / "fixtures" / "examples").glob("*.txt"))
+EXAMPLES = sorted((Path(__file__).parent / "fixtures" / "examples").glob("*.txt")) + sorted(
+    (Path(__file__).parent / "fixtures" / "family").glob("*.txt"))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

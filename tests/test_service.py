@@ -290,3 +290,22 @@ def test_the_serve_command_answers_on_its_port(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert f"127.0.0.1:{port}" in proc.stdout.read()
+
+
+def test_department_level_form_equals_the_command_line(svc: service.Service, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form family through the WPS page: a Fujian-like department-level form is validated and
+    auto-summed as the command line does it (its own totals: 项目支出 = Σ 履职目标, 资金总额)."""
+    src = tmp_path / "fj.xlsx"
+    assert main(["import", str(Path(__file__).parent / "fixtures" / "family" / "fujian_2019_dept_overall.txt"),
+                 "-o", str(src)]) == 0
+    capsys.readouterr()
+    status, _, body = call(svc, "POST", "/api/validate", sheet_snapshot(src))
+    assert status == 200, body
+    cli = _cli_json(["validate", str(src), "--format", "json"], capsys)["files"][0]["issues"]
+    assert [(i["code"], i["cell"]) for i in body["issues"]] == [(i["code"], i["cell"]) for i in cli] == [("XP108", "C5")]
+    status, _, body = call(svc, "POST", "/api/autosum", sheet_snapshot(src))
+    assert status == 200, body
+    edits = cli_edits(monkeypatch, lambda: main(["autosum", str(src), "-o", str(tmp_path / "a.xlsx")]))
+    assert body["edits"] == edits and [e["op"] for e in edits] == ["SetFormula", "SetFormula"]

@@ -98,8 +98,14 @@ def _print_summary(cons, out: Path, stream) -> None:
         file=stream,
     )
     rest_e, rest_w = c["errors"] - errors, c["warnings"] - warnings
+    if c.get("projects"):
+        p_e = sum(r[8] or 0 for r in cons.project_rows())
+        p_w = sum(r[9] or 0 for r in cons.project_rows())
+        print(f"项目支出绩效目标表 {c['projects']} 个（见 项目汇总）：错误 {p_e:,}，警告 {p_w:,}", file=stream)
+        rest_e, rest_w = rest_e - p_e, rest_w - p_w
     if rest_e or rest_w:
-        print(f"另有错误 {rest_e:,}、警告 {rest_w:,} 属于未计入部门汇总的文件或重复的部门（见 校验问题）", file=stream)
+        print(f"另有错误 {rest_e:,}、警告 {rest_w:,} 属于未计入部门汇总的文件、重复的部门或部门与项目的核对"
+              "（见 校验问题）", file=stream)
     print(f"基本支出 {t['基本支出']:,.2f}  项目支出 {t['项目支出']:,.2f}  财政拨款 {t['财政拨款']:,.2f}（万元）", file=stream)
     print(f"输出：{out}", file=stream)
     skipped = [f for f in cons.file_records if f.status == "跳过"]

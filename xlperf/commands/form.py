@@ -26,7 +26,12 @@ def run_import(args: argparse.Namespace) -> int:
 
     out = Path(args.output)
     form = import_text(args.text, out)
-    print(f"已写入 {out}：{len(form.tasks)} 项任务，{form.indicator_count} 个指标")
+    if form.tasks or not form.indicators:
+        print(f"已写入 {out}：{len(form.tasks)} 项任务，{form.indicator_count} 个指标")
+    else:  # a layout without tasks, kept as it is
+        from ..core.kinds import kind_name
+
+        print(f"已写入 {out}（{kind_name(form.kind)}，按原样）：{form.indicator_count} 个指标")
     return 0
 
 

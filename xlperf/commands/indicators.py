@@ -65,13 +65,14 @@ def run_detect(args: argparse.Namespace) -> int:
         print(json.dumps([g.to_json_dict() for g in guesses], ensure_ascii=False, indent=2))
     else:
         for g in guesses:
+            head = f"{g.seq}." if g.seq is not None else "全表"  # a form without tasks: its own table
             if g.type is None:
-                print(f"  {g.seq}. {g.task or ''} → 未识别")
+                print(f"  {head} {g.task or ''} → 未识别")
                 continue
             why = (f"名称未匹配关键词（或只有内容里的弱线索），置信度低，使用兜底类型「{g.type}」" if g.fallback
                    else "关键词：" + "、".join(g.matched))
             alt = ("；其次：" + "、".join(f"{t}" for t, _ in g.alternatives[:2])) if g.alternatives else ""
-            print(f"  {g.seq}. {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
+            print(f"  {head} {g.task or ''} → {g.type}（置信度 {g.confidence:.2f}；{why}{alt}）")
     unknown = [g for g in guesses if g.type is None or g.fallback]
     if unknown and not args.format == "json":
         print(f"{len(unknown)} 项任务未能可靠识别，插入时请用 --type 指定")

@@ -155,6 +155,7 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
         if note:
             cons.notes.append(note)
         _collect(cons, inputs, _ordered_map(work, jobs, validate is not None, executor, config), progress)
+        cons._cross_check()
     except BaseException:  # an interrupt, a full disk: the spools go with the half-built result
         cons.close()
         raise

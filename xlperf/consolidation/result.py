@@ -27,6 +27,9 @@ from .schema import (
     ISSUE_SEVERITY,
     ISSUE_SHEET,
     OK,
+    PROJECT_COLS,
+    PROJECT_MONEY,
+    PROJECT_SHEET,
     SEVERITY_ZH,
     SKIPPED,
     TASK_COLS,
@@ -70,6 +73,7 @@ class _Dept:
     included: bool = True
     n_tasks: int = 0
     n_indicators: int = 0
+    project: bool = False  # a project form (项目汇总), not a department
 
 
 def _where(row: list[Any]) -> str:
@@ -147,6 +151,8 @@ class Consolidation:
         self.notes: list[str] = []
         self.validated = False
         self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
+        self._projects: list[tuple[int, list[Any]]] = []  # (form id, 项目汇总 row): one small row per project
+        self._links: dict[int, tuple[list[Any], list[str]]] = {}  # department form id -> (its row, task names)
         spools: list[_Spool] = []
         try:
             for _ in range(4):
@@ -175,7 +181,22 @@ class Consolidation:
             rec.errors += sum(1 for i in res.issues if i[ISSUE_SEVERITY] == SEVERITY_ZH["error"])
         for fr in res.forms:
             form_id = len(self._depts)
-            dept = _Dept(form_id, rec.index, n_tasks=fr.n_tasks, n_indicators=fr.n_indicators)
+            dept = _Dept(form_id, rec.index, n_tasks=fr.n_tasks, n_indicators=fr.n_indicators,
+                         project=fr.project is not None)
+            if fr.project is not None:  # a project form: 项目汇总, its indicators and issues
+                self._depts.append(dept)
+                self._projects.append((form_id, fr.project))
+                self._inds.append_blob(form_id, fr.indicators, fr.n_indicators)
+                self._issues.append_blob(form_id, fr.issues, fr.n_issues)
+                rec.forms += 1
+                rec.indicators += fr.n_indicators
+                rec.errors += fr.errors
+                rec.warnings += fr.warnings
+                rec.departments.append(fr.project[2] or fr.project[1] or "")
+                rec.form_ids.append(form_id)
+                continue
+            if fr.key is not None:
+                self._links[form_id] = (fr.dept, fr.links)
             dup_issue = self._check_duplicate(dept, fr.key, fr.dept)
             self._depts.append(dept)
             self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
@@ -265,12 +286,15 @@ class Consolidation:
     def counts(self) -> dict[str, int]:
         st = Counter(f.status for f in self.file_records)
         depts = [d for d in self._depts if d.included]
-        return {
+        out = {
             "files": len(self.file_records), "ok": st[OK], "skipped": st[SKIPPED], "ignored": st[IGNORED],
-            "departments": len(depts), "tasks": sum(d.n_tasks for d in depts),
+            "departments": sum(1 for d in depts if not d.project), "tasks": sum(d.n_tasks for d in depts),
             "indicators": sum(d.n_indicators for d in depts),
             "errors": sum(f.errors for f in self.file_records), "warnings": sum(f.warnings for f in self.file_records),
         }
+        if self._projects:
+            out["projects"] = len(self._projects)
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -278,6 +302,53 @@ class Consolidation:
         validator (or an unwanted duplicate) reported errors."""
         failed = any(f.status == SKIPPED and not f.form_ids for f in self.file_records)
         return 1 if failed or self.counts["errors"] else 0
+
+    def project_rows(self) -> Iterator[list[Any]]:
+        """The 项目汇总 rows (amounts as Decimal)."""
+        for _form_id, row in self._projects:
+            yield row
+
+    def _cross_check(self) -> None:
+        """XC004: a department form and that department's project forms (same name as the projects'
+        实施单位 or 主管部门, same year) must agree: Σ 年度资金总额 = 项目支出, every project a task, every
+        task a project."""
+        if not self._projects or not self._links:
+            return
+        from ..core.text import squash
+        from .rules import department_projects_differ, issue
+
+        def same(a: str, b: str) -> bool:
+            return bool(a) and bool(b) and (a == b or a in b or b in a)
+
+        for form_id, (row, links) in self._links.items():
+            if not self._depts[form_id].included or not row[0]:
+                continue
+            name, year = squash(row[0]), row[2]
+            mine = [p for _i, p in self._projects
+                    if name in (squash(p[2]), squash(p[1])) and (year is None or p[3] is None or p[3] == year)]
+            if not mine:
+                continue
+            cases: list[tuple[str, dict[str, Any]]] = []
+            funds = [p[4] for p in mine]
+            if row[6] is not None and all(f is not None for f in funds):
+                total = sum(funds, Decimal(0))
+                if total.quantize(Decimal("0.01")) != Decimal(row[6]).quantize(Decimal("0.01")):
+                    from ..core.rules.common import amount
+
+                    cases.append(("funds", {"projects": len(mine), "funds": amount(total),
+                                            "project_spending": amount(Decimal(row[6]))}))
+            keys = [squash(x) for x in links]
+            names = [squash(p[0]) for p in mine]
+            cases += [("no_task", {"name": p[0]}) for p, k in zip(mine, names, strict=True)
+                      if p[0] and not any(same(k, t) for t in keys)]
+            cases += [("no_project", {"name": t}) for t, k in zip(links, keys, strict=True)
+                      if not any(same(k, n) for n in names)]
+            found = [issue(department_projects_differ, department_projects_differ(row[0], case, **kw),
+                           display=row[14], sheet=row[15], department=row[0]) for case, kw in cases]
+            if found:
+                self._issues.append(form_id, found)
+                rec = self.file_records[self._depts[form_id].file_index - 1]
+                rec.warnings += len(found)
 
     def task_rows(self) -> Iterator[tuple]:
         for form_id, rows in self._tasks.blocks():
@@ -318,6 +389,12 @@ class Consolidation:
         return self._frame("tasks", TASK_COLS, self.task_rows(), TASK_MONEY)
 
     @property
+    def projects(self) -> Any:
+        return self._frame("projects", PROJECT_COLS,
+                           ([_f(v) if i in PROJECT_MONEY else v for i, v in enumerate(r)] for r in self.project_rows()),
+                           PROJECT_MONEY)
+
+    @property
     def indicators(self) -> Any:
         return self._frame("indicators", IND_COLS, self.indicator_rows())
 
@@ -349,6 +426,7 @@ class Consolidation:
         out = []
         tables = [
             (DEPT_SHEET, DEPT_COLS, self.included_departments),
+            *([(PROJECT_SHEET, PROJECT_COLS, self.project_rows())] if self._projects else []),
             (TASK_SHEET, TASK_COLS, self.task_rows()),
             (IND_SHEET, IND_COLS, self.indicator_rows()),
             (ISSUE_SHEET, ISSUE_COLS, self.issue_rows()),
@@ -381,6 +459,8 @@ class Consolidation:
         yield "notes", list(self.notes), False
         yield "files", recs(FILE_COLS, (f.row() for f in self.file_records)), True
         yield "departments", recs(DEPT_COLS, self.included_departments), True
+        if self._projects:
+            yield "projects", recs(PROJECT_COLS, self.project_rows()), True
         yield "issues", recs(ISSUE_COLS, self.issue_rows()), True
         if details:
             yield "tasks", recs(TASK_COLS, self.task_rows()), True

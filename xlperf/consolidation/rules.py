@@ -9,7 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.issues import Severity
-from ..core.rules.consolidation import duplicate_department, sheet_unparseable, validation_crashed
+from ..core.rules.consolidation import (
+    department_projects_differ,
+    duplicate_department,
+    sheet_unparseable,
+    validation_crashed,
+)
 from ..core.rules.registry import rule_of
 from .schema import IssueRow, issue_row
 
@@ -27,4 +32,4 @@ def code_of(func: Callable[..., Any]) -> str:
     return rule_of(func).code
 
 
-__all__ = ["code_of", "duplicate_department", "issue", "sheet_unparseable", "validation_crashed"]
+__all__ = ["code_of", "department_projects_differ", "duplicate_department", "issue", "sheet_unparseable", "validation_crashed"]

@@ -24,6 +24,9 @@ from .schema import (
     IND_SHEET,
     ISSUE_COLS,
     ISSUE_SHEET,
+    PROJECT_COLS,
+    PROJECT_MONEY,
+    PROJECT_SHEET,
     SKIPPED,
     TASK_COLS,
     TASK_MONEY,
@@ -41,6 +44,7 @@ _WIDTHS = {
     IND_SHEET: [30, 7, 8, 30, 11, 16, 26, 8, 8, 11, 9, 40, 14, 8],
     ISSUE_SHEET: [40, 14, 8, 30, 6, 9, 60, 24, 24],
     FILE_SHEET: [6, 50, 7, 60, 7, 7, 7, 7, 7, 30],
+    PROJECT_SHEET: [34, 20, 24, 7, 13, 13, 12, 7, 7, 7, 40, 14],
 }
 
 
@@ -67,7 +71,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         bad = wb.add_format(font_color="C00000")
 
         # 部门汇总 (streamed from the spool; totals and the top departments for the chart on the way)
-        n = sum(1 for d in cons._depts if d.included)
+        n = sum(1 for d in cons._depts if d.included and not d.project)
         notes = ["说明：金额单位为万元；合计行为 SUM 公式；支出合计 = 表中的部门预算支出合计，没有时为 基本支出 + 项目支出。"]
         xc = code_of(duplicate_department)
         dup = {"error": f"同一部门（名称和年度相同）重复出现时，只计入第一次出现的表，其余列为错误（{xc}）。",
@@ -104,6 +108,28 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         for x in notes:
             ws.write_row([x], note)
         top.sort(reverse=True)
+
+        # 项目汇总: the project forms (项目支出绩效目标表), where the batch has any
+        if cons._projects:
+            np_ = len(cons._projects)
+            pws = wb.add_sheet(PROJECT_SHEET, widths=_WIDTHS[PROJECT_SHEET], freeze=(1, 1),
+                               dimension=(np_ + 2, len(PROJECT_COLS)), print_setup=printed(PROJECT_SHEET))
+            pws.write_row(PROJECT_COLS, head, height=30)
+            pstyles = [money if i in PROJECT_MONEY else integer if 7 <= i <= 9 else 0 for i in range(len(PROJECT_COLS))]
+            psums = {c: Decimal(0) for c in (4, 5, 6, 7, 8, 9)}
+            for r in cons.project_rows():
+                pws.write_row(r, pstyles)
+                for c in psums:
+                    if isinstance(r[c], (int, Decimal)) and not isinstance(r[c], bool):
+                        psums[c] += r[c]
+            pws.set_autofilter(0, 0, np_, len(PROJECT_COLS) - 1)
+            ptot: list[Any] = ["合计", f"{np_} 个项目"] + [None] * (len(PROJECT_COLS) - 2)
+            ptot_styles = [total_label] * len(PROJECT_COLS)
+            for c, total in psums.items():
+                letter = col_letter(c)
+                ptot[c] = Formula(f"SUM({letter}2:{letter}{np_ + 1})", total)
+                ptot_styles[c] = total_money if c in PROJECT_MONEY else total_int
+            pws.write_row(ptot, ptot_styles)
 
         # 任务明细 / 指标明细 / 校验问题 (split over several sheets beyond Excel's row limit)
         def detail(name: str, cols: list[str], rows: Iterable[tuple], styles: list[int], total: int) -> None:

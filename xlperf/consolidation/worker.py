@@ -53,6 +53,8 @@ class FormRows:
     n_issues: int
     errors: int
     warnings: int
+    project: list[Any] | None = None  # a project form's 项目汇总 row (PROJECT_COLS); it has no 部门汇总 row
+    links: list[str] = field(default_factory=list)  # the names of a department form's tasks / duty projects
 
 
 @dataclass(slots=True)
@@ -137,6 +139,15 @@ def _form_result(form: Any, report: Any, display: str) -> FormRows:
             inds.append((dept, year, seq, t.name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
                          display, sheet, i.cells.get("name")))
         n_ind += len(t.indicators)
+    if form.indicators:  # a form without tasks: its own indicators, the task left empty (a project's: its name)
+        owner = (form.implementer or form.supervisor) if form.project_name else dept
+        for i in form.indicators:
+            v = i.value
+            value = float(v) if isinstance(v, Decimal) else v
+            core = None if i.core is None else ("是" if i.core else "否")
+            inds.append((owner, year, None, form.project_name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
+                         display, sheet, i.cells.get("name")))
+        n_ind += len(form.indicators)
     issues: list[IssueRow] = []
     errors = warnings = 0
     for iss in getattr(report, "issues", None) or ():
@@ -152,12 +163,17 @@ def _form_result(form: Any, report: Any, display: str) -> FormRows:
     row = [dept, form.supervisor, year, form.staff_count, form.subunit_count, b.basic, b.project, total,
            b.fiscal, b.other, len(form.tasks), n_ind, errors, warnings, display, sheet]
     key = None
-    if dept:
+    project = None
+    if form.kind in ("project", "application"):
+        project = [form.project_name, form.supervisor, form.implementer, year, b.total, b.fiscal, b.other, n_ind,
+                   errors, warnings, display, sheet]
+    elif dept:
         from ..core.text import squash
 
         key = (squash(dept), year)
+    links = [t.name for t in form.tasks if t.name] + [d.project for d in form.duties if d.project]
     return FormRows(row, key, marshal.dumps(tasks), len(tasks), marshal.dumps(inds), len(inds),
-                    marshal.dumps(issues), len(issues), errors, warnings)
+                    marshal.dumps(issues), len(issues), errors, warnings, project, links)
 
 
 def process_file(path: Path, display: str, validate: Validate | None, config: Config | None = None) -> FileReport:

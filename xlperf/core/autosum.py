@@ -42,10 +42,11 @@ class Change:
     old: Any
     new: str
     value: Decimal | None = None
+    name: str | None = None  # the layout's own label (资金总额, 年度资金总额) where it differs from LABELS
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.field, self.field)
+        return self.name or LABELS.get(self.field, self.field)
 
     def describe(self) -> str:
         old = "（空）" if self.old in (None, "") else (format_number(self.old) if isinstance(self.old, (int, float, Decimal)) else str(self.old))
@@ -181,7 +182,10 @@ def _value_of(grid: Grid, ref: str | None) -> Any:
 
 
 def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> AutosumPlan:
-    """Plan the budget formulas and check the income side. Pure: reads ``grid``/``form`` only."""
+    """Plan the budget formulas and check the income side. Pure: reads ``grid``/``form`` only.
+    The layouts without tasks have their own totals (:func:`analyse_family`)."""
+    if form.kind in FAMILY_TOTALS:
+        return analyse_family(grid, form)
     plan = AutosumPlan()
     b = form.budget
     cells = {k: b.cells.get(k) for k in LABELS}
@@ -284,6 +288,62 @@ def analyse_autosum(grid: Grid, form: Form, *, balance: bool = False) -> Autosum
             "可用 --balance 设为公式",
             cells["fiscal"] or cells["income_total"],
         ))
+    return plan
+
+
+# the totals of the layouts without tasks: kind -> (total's label, the fields it adds up)
+FAMILY_TOTALS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dept_overall": ("资金总额", ("project", "basic")),
+    "project": ("年度资金总额", ("fiscal", "other")),
+    "application": ("资金总额", ("fiscal", "other")),
+}
+
+
+def analyse_family(grid: Grid, form: Form) -> AutosumPlan:
+    """The department-level form: 项目支出 = SUM of the 年度履职目标 amounts (where the block has them),
+    资金总额 = 项目支出 + 基本支出. The project form: 年度资金总额 = 财政拨款 + 其他资金."""
+    plan = AutosumPlan()
+    b = form.budget
+    msg = plan.messages.append
+    total_name, parts = FAMILY_TOTALS[form.kind]
+    values = {f: getattr(b, f) for f in ("basic", "project", "fiscal", "other")}
+
+    def setf(field_: str, formula: str, value: Decimal | None, name: str | None = None) -> None:
+        ref = b.cells[field_]
+        r, c = parse_a1(ref)
+        old = _value_of(grid, ref)
+        plan.edits.append(SetFormula(r, c, formula, old=old))
+        plan.changes.append(Change(field_, ref, old, formula, value, name))
+
+    amounts = [d for d in form.duties if "amount" in d.cells]
+    if form.kind == "dept_overall" and amounts and "project" in b.cells:
+        rows, col = [], parse_a1(amounts[0].cells["amount"])[1]
+        for d in amounts:
+            r, c = parse_a1(d.cells["amount"])
+            raw = grid.get(r, c)
+            if c != col:
+                continue
+            rows.append(r)
+            if (r, c) not in grid.formulas and isinstance(raw, str) and to_decimal(raw) is None and raw.strip():
+                msg(Message("error", "AS05", f"履职目标「{d.task or ''}」的预算金额是文本「{raw}」，SUM 不会计入",
+                            d.cells["amount"]))
+        pr, pc = parse_a1(b.cells["project"])
+        value = sum((d.amount or Decimal(0) for d in amounts), Decimal(0))
+        values["project"] = value
+        if not _equivalent(grid, grid.formulas.get((pr, pc)), {(r, col) for r in rows}):
+            setf("project", sum_formula(grid, col, rows, min(rows), max(rows)), value)
+    if "total" not in b.cells:
+        msg(Message("error", "AS01", f"未找到「{total_name}」金额单元格，无法自动求和"))
+        return plan
+    refs = [b.cells[f] for f in parts if f in b.cells]
+    if not refs:
+        msg(Message("error", "AS01", f"未找到{'、'.join(LABELS[f] for f in parts)}的金额单元格，无法求{total_name}"))
+        return plan
+    value = sum((values[f] or Decimal(0) for f in parts), Decimal(0))
+    plan.values["total"] = value
+    tr, tc = parse_a1(b.cells["total"])
+    if not _equivalent(grid, grid.formulas.get((tr, tc)), {parse_a1(r) for r in refs}):
+        setf("total", "=" + "+".join(refs), value, total_name)
     return plan
 
 

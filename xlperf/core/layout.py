@@ -1,48 +1,26 @@
 """Find the form's regions by their labels, never by fixed coordinates.
 
+The labels and their synonyms are data (``xlperf/data/labels.toml``, :mod:`xlperf.core.labels`).
+
 Labels are compared with :func:`~xlperf.core.text.label_key`, so spaces, full-width characters,
 brackets (``预算金额（万元）``) and a leading ``*`` do not matter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import NotAFormError
 from .grid import Grid
+from .labels import default_labels
 from .model import TableLayout
 from .text import clean, label_key
 
-# field -> accepted label keys (already in label_key form), first match wins
-HEADER_LABELS: dict[str, tuple[str, ...]] = {
-    "department": ("部门名称", "单位名称", "部门单位名称", "预算单位名称", "预算部门名称"),
-    "supervisor": ("主管部门", "主管部门名称"),
-    "staff_count": ("财政供养人员数", "财政供养人数", "财政供养人员"),
-    "subunit_count": ("下属单位数", "下属单位个数", "所属单位数"),
-    "basic": ("基本支出",),
-    "project": ("项目支出",),
-    "fiscal": ("财政拨款", "财政拨款收入"),
-    "other": ("其他资金", "其他收入"),
-    "total": ("部门预算支出合计", "预算支出合计", "支出合计"),
-    "income_total": ("收入合计", "收入来源合计", "资金来源合计"),
-    "overall_goal": ("年度整体绩效目标", "年度总体绩效目标", "整体绩效目标", "年度总体目标", "年度绩效目标"),
-}
-
-TABLE_LABELS: dict[str, tuple[str, ...]] = {
-    "seq": ("序号",),
-    "name": ("年度工作任务", "工作任务", "任务名称", "年度主要任务", "项目名称", "年度主要工作任务", "重点工作任务",
-             "工作任务名称", "主要工作任务", "年度重点工作任务"),
-    "content": ("主要实施内容", "实施内容", "主要内容"),
-    "source": ("任务来源",),
-    "amount": ("拟投入金额", "拟投入资金", "投入金额", "预算数", "资金总额"),
-    "level1": ("一级指标",),
-    "level2": ("二级指标",),
-    "indicator": ("指标名称", "三级指标"),
-    "core": ("是否核心指标", "核心指标"),
-    "op": ("对比符号", "比较符号", "指标性质", "符号"),
-    "value": ("年度指标值", "指标值", "目标值", "年度目标值"),
-    "unit": ("计量单位", "度量单位", "单位"),
-}
+# field -> accepted label keys (label_key form), first match wins: the data file's per-task layout
+_BOOK = default_labels()
+HEADER_LABELS: dict[str, tuple[str, ...]] = dict(_BOOK.task_form.header)
+TABLE_LABELS: dict[str, tuple[str, ...]] = dict(_BOOK.task_form.table)
 
 REQUIRED_TABLE = ("name", "level1", "level2", "indicator", "value")
 
@@ -56,7 +34,7 @@ TABLE_LABEL_NAMES = {
 
 _ALL_LABELS = {k for keys in HEADER_LABELS.values() for k in keys} | {
     k for keys in TABLE_LABELS.values() for k in keys
-} | {"基本信息", "预算整体情况", "部门预算支出", "收入来源", "预算金额", "任务绩效指标"}
+} | set(_BOOK.task_form.headings)
 
 
 def is_label(value: object) -> bool:
@@ -104,17 +82,23 @@ def find_table(grid: Grid) -> TableLayout:
             header_rows.append(row)
     missing = [TABLE_LABEL_NAMES[f] for f in REQUIRED_TABLE if f not in columns]
     if missing:
-        raise NotAFormError("不是绩效目标表：任务表头缺少 " + "、".join(missing))
+        err = NotAFormError("不是绩效目标表：任务表头缺少 " + "、".join(missing))
+        err.missing = [f for f in REQUIRED_TABLE if f not in columns]  # type: ignore[attr-defined]
+        raise err
     return TableLayout(header_row=min(header_rows), first_data_row=max(header_rows) + 1, columns=columns)
 
 
-def find_header_fields(grid: Grid, table_row: int) -> dict[str, Found]:
-    """Header fields above the task table: label cell and the value cell to its right."""
+def find_header_fields(grid: Grid, table_row: int, labels: dict[str, tuple[str, ...]] | None = None,
+                       label_test: Callable[[object], bool] | None = None) -> dict[str, Found]:
+    """Header fields above the task table: label cell and the value cell to its right (``labels``:
+    another layout's header labels, ``label_test`` its test for a label cell)."""
+    labels = HEADER_LABELS if labels is None else labels
+    is_label_ = is_label if label_test is None else label_test
     idx = _label_index(grid, table_row)
     merge_end: dict[tuple[int, int], int] = {(m.r0, m.c0): m.c1 for m in grid.merges}
     max_col = grid.ncols
     found: dict[str, Found] = {}
-    for field, keys in HEADER_LABELS.items():
+    for field, keys in labels.items():
         hit = None
         for key in keys:
             if key in idx:
@@ -129,7 +113,7 @@ def find_header_fields(grid: Grid, table_row: int) -> dict[str, Found]:
             v = grid.get(r, cc)
             if (v is None or v == "") and (r, cc) not in grid.formulas:
                 continue
-            if is_label(v):
+            if is_label_(v):
                 break
             vr, vc = r, cc
             break

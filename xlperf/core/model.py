@@ -72,6 +72,8 @@ class Indicator(Located):
     raw: dict[str, Any] = Field(default_factory=dict, description="cell contents as read, per field")
     inherited: list[str] = Field(default_factory=list, description="fields filled from the row above")
     op_inline: bool = False
+    extra: dict[str, Any] = Field(default_factory=dict, description="the layout's further columns, as text: "
+                                  "value_type (定量/定性), explanation, scoring, weight, direction, note, level3")
 
     @property
     def number(self) -> Decimal | None:
@@ -88,6 +90,7 @@ class Indicator(Located):
             "unit": self.unit,
             "cell": self.cells.get("name"),
             "row": None if self.row is None else self.row + 1,
+            **self.extra,
         }
 
 
@@ -127,6 +130,8 @@ class Budget(Located):
     income_total: Decimal | None = Field(default=None, description="收入合计, where the form has one")
     raw: dict[str, Any] = Field(default_factory=dict)
     formulas: dict[str, str] = Field(default_factory=dict)
+    unit: str = Field(default="万元", description="the unit the sheet declares; the amounts here are in 万元")
+    unit_text: str | None = Field(default=None, description="the declaration as typed (金额单位：元), where there is one")
 
     def to_json_dict(self) -> dict[str, Any]:
         out = {k: _num(getattr(self, k)) for k in ("basic", "project", "fiscal", "other")}
@@ -134,6 +139,9 @@ class Budget(Located):
             out["total"] = _num(self.total)
         if self.income_total is not None:
             out["income_total"] = _num(self.income_total)
+        if self.unit != "万元":  # the amounts above are in 万元; the sheet declared another unit
+            out["unit"] = self.unit
+            out["unit_text"] = self.unit_text
         return out
 
 
@@ -147,7 +155,22 @@ class TableLayout(BaseModel):
     columns: dict[str, int]
 
 
+class Duty(Located):
+    """A row of a department-level form's 年度履职目标 block."""
+
+    function: str | None = None
+    task: str | None = None
+    project: str | None = None
+    amount: Decimal | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"function": self.function, "task": self.task, "project": self.project,
+                "amount": _num(self.amount), "row": None if self.row is None else self.row + 1}
+
+
 class Form(Located):
+    kind: str = Field(default="dept_tasks", description="what the sheet is (xlperf/data/kinds.toml)")
     title: str | None = None
     year: int | None = None
     department: str | None = None
@@ -160,10 +183,20 @@ class Form(Located):
     raw: dict[str, Any] = Field(default_factory=dict)
     layout: TableLayout | None = None
     source: str | None = None
+    # the layouts without tasks: department-level indicators (dept_overall), project forms (project)
+    indicators: list[Indicator] = Field(default_factory=list, description="indicators of the form itself")
+    duties: list[Duty] = Field(default_factory=list, description="the 年度履职目标 block (dept_overall)")
+    budget_code: str | None = None
+    duty: str | None = Field(default=None, description="部门（单位）职责")
+    project_name: str | None = None
+    implementer: str | None = None
+    long_goal: str | None = None
+    annual_goal: str | None = None
+    script: str | None = Field(default=None, description="'traditional' when read through t2s conversion")
 
     @property
     def indicator_count(self) -> int:
-        return sum(len(t.indicators) for t in self.tasks)
+        return sum(len(t.indicators) for t in self.tasks) + len(self.indicators)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -179,4 +212,20 @@ class Form(Located):
             "sheet": self.sheet,
             "source": self.source,
             "cells": dict(self.cells),
+            "kind": self.kind,
+            **self._family_json(),
         }
+
+    def _family_json(self) -> dict[str, Any]:
+        """The keys of the layouts without tasks (none for the per-task layout)."""
+        out: dict[str, Any] = {}
+        if self.kind in ("dept_overall", "project", "application"):
+            out["indicators"] = [i.to_json_dict() for i in self.indicators]
+        if self.kind == "dept_overall":
+            out.update(budget_code=self.budget_code, duty=self.duty, duties=[d.to_json_dict() for d in self.duties])
+        if self.kind in ("project", "application"):
+            out.update(project_name=self.project_name, implementer=self.implementer, long_goal=self.long_goal,
+                       annual_goal=self.annual_goal)
+        if self.script:
+            out["script"] = self.script
+        return out

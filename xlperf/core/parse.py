@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from ..errors import NotAFormError
 from .formula import cell_number
 from .grid import Grid, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
@@ -43,11 +44,27 @@ def _core(v: Any) -> bool | None:
 
 
 def parse_grid(grid: Grid) -> Form:
-    """Parse one sheet into a Form. Raises NotAFormError when the table header is not there."""
+    """Parse one sheet into a Form (any kind of the form family, see :mod:`xlperf.core.parse_family`).
+    Raises NotAFormError, saying what the sheet is, when it cannot be read."""
+    try:
+        return _parse_task_form(grid)
+    except NotAFormError as exc:
+        from .parse_family import parse_other
+
+        return parse_other(grid, exc, _parse_task_form)
+
+
+def _parse_task_form(grid: Grid) -> Form:
+    """The per-task layout (the seed's)."""
+    from .parse_family import finish_tasks, name_is_header_field
+
     layout = find_table(grid)
+    if name_is_header_field(grid, layout):
+        raise NotAFormError("不是绩效目标表：任务表头缺少 年度工作任务")
     form = Form(sheet=grid.sheet, source=grid.source, layout=layout)
     _parse_header(grid, form, layout)
     form.tasks = _parse_tasks(grid, layout)
+    finish_tasks(grid, form)
     return form
 
 
@@ -219,6 +236,7 @@ def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, i
         "sheet": grid.sheet, "row": r, "cells": cells,
         "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
         "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
+        "extra": {},
     }
 
 

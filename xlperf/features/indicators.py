@@ -68,7 +68,12 @@ def task_label(task: Task) -> str:
 
 
 def detect(book: Workbook, library: Library, *, sheet: str | None = None) -> list[TypeGuess]:
-    return detect_form(form_sheet(book, sheet).form, library)
+    form = form_sheet(book, sheet).form
+    if not form.tasks and form.kind != "dept_tasks":  # a project form: the project itself
+        from ..core.indicators import detect_task, table_task
+
+        return [detect_task(table_task(form), library)]
+    return detect_form(form, library)
 
 
 def choose_set(task: Task, library: Library, type: str | None) -> tuple[IndicatorSet, TypeGuess | None]:
@@ -120,6 +125,10 @@ def at_row(row: int | None) -> Callable[[FormSheet], Task]:
                     return t
         if len(form.tasks) == 1:
             return form.tasks[0]
+        if not form.tasks and form.kind != "dept_tasks":  # a project form: its indicator table
+            from ..core.indicators import table_task
+
+            return table_task(form)
         raise XlperfError("请先选中要插入指标的任务（任务所在行的任意单元格），再点「插入标准指标」。")
 
     return pick

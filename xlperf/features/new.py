@@ -49,9 +49,30 @@ def import_text(source: str | Path, target: str | Path) -> Form:
 
         raise WriteRefusedError("输出文件与输入文件相同，请另选输出文件名", path=str(target))
     with open_book(source) as book:
-        form = form_sheet(book).form
-    write_form(target, form)
+        fs = form_sheet(book)
+    form = fs.form
+    if form.kind in ("dept_tasks", "project_list"):
+        write_form(target, form)
+    else:  # a layout the official template does not have: kept as it is, cell for cell
+        _write_grid(target, fs.grid)
     return form
+
+
+def _write_grid(target: str | Path, grid) -> Path:
+    from ..errors import WriteRefusedError
+    from ..io.cached import save_with_values
+    from ..io.template import SHEET, grid_workbook
+    from ..io.xlsx import atomic_write, write_error
+
+    out = Path(target)
+    if out.suffix.lower() != ".xlsx" or out.is_dir():
+        raise WriteRefusedError("输出文件须为 .xlsx 文件", path=str(out))
+    wb = grid_workbook(grid, SHEET)
+    try:
+        atomic_write(out, lambda tmp: save_with_values(wb, tmp))
+    except OSError as exc:
+        raise write_error(exc, out) from exc
+    return out
 
 
 __all__ = ["import_text", "write_form"]

@@ -232,3 +232,20 @@ def _add_validations(wb: Any, ws: Any, fw: Framework, first: int, last: int) -> 
                             errorTitle=title, error=prompt, promptTitle=title, prompt=prompt)
         dv.add(f"{col}{first}:{col}{last}")
         ws.add_data_validation(dv)
+
+
+def grid_workbook(grid: Any, title: str | None = None) -> Any:
+    """A workbook holding ``grid`` cell for cell (a pasted form of a layout the official template does
+    not have: department-level, project forms); text stays text, merged blocks stay merged."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = (title or grid.sheet or SHEET)[:31]
+    for (r, c), v in grid.values.items():
+        if v is not None:
+            set_text(ws.cell(r + 1, c + 1), v)
+    for m in grid.merges:
+        ws.merge_cells(start_row=m.r0 + 1, start_column=m.c0 + 1, end_row=m.r1 + 1, end_column=m.c1 + 1)
+    return wb
+

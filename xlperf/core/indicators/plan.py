@@ -67,8 +67,23 @@ class InsertPlan:
         return [r for r in self.rows if r.needs_value]
 
 
+def table_task(form: Form) -> Task:
+    """The indicator table of a form without tasks (a project form, a department-level form) as the one
+    task insertion works on: its rows, the project's name and goal, its amount (年度资金总额)."""
+    rows = [i.row for i in form.indicators if i.row is not None]
+    first = form.layout.first_data_row if form.layout else 0
+    # model_construct: the task holds the form's own list (build_insert_plan knows it by that)
+    return Task.model_construct(sheet=form.sheet, row=min(rows, default=first), last_row=max(rows, default=first),
+                                name=form.project_name or form.department,
+                                content=form.annual_goal or form.overall_goal, amount=form.budget.total,
+                                indicators=form.indicators)
+
+
 def find_task(form: Form, task: int | str) -> Task:
-    """The task whose 序号 is ``task``; else the ``task``-th task (1-based) when no 序号 matches."""
+    """The task whose 序号 is ``task``; else the ``task``-th task (1-based) when no 序号 matches. A form
+    without tasks has one: its indicator table (:func:`table_task`)."""
+    if not form.tasks and form.kind != "dept_tasks":
+        return table_task(form)
     key = squash(task)
     for t in form.tasks:
         if t.seq is not None and squash(t.seq) == key:
@@ -157,7 +172,7 @@ def build_insert_plan(grid: Grid, form: Form, task: Task, indicator_set: Indicat
     序号; :func:`find_task` turns a number into a task)."""
     if form.layout is None:
         raise XlperfError("未识别任务表表头，无法插入指标")
-    if not any(t is task for t in form.tasks):
+    if not any(t is task for t in form.tasks) and not (task.indicators is form.indicators and not form.tasks):
         raise TypeError("build_insert_plan takes one of form.tasks (use find_task for a 序号)")
     cols = form.layout.columns
     plan = InsertPlan(task=task, indicator_set=indicator_set)

@@ -33,7 +33,7 @@ def _missing(ctx: Context, level1: str, text: str) -> Iterator[Finding]:
             yield ctx.at(f"{_title(t)}缺少{level1}；{text}", t.cells.get("name"), t)
 
 
-@rule("XP301", Severity.ERROR)
+@rule("XP301", Severity.ERROR, kinds=("dept_tasks", "project_list"))
 def task_without_indicators(ctx: Context) -> Iterator[Finding]:
     """任务没有任何绩效指标
 
@@ -46,7 +46,7 @@ def task_without_indicators(ctx: Context) -> Iterator[Finding]:
                          "如「补贴农户数量 ≥83万户」「成本控制范围 ≤86万元」", cell, t)
 
 
-@rule("XP302", Severity.ERROR)
+@rule("XP302", Severity.ERROR, kinds=("dept_tasks", "project_list"))
 def task_without_output(ctx: Context) -> Iterator[Finding]:
     """任务缺少产出指标
 
@@ -57,7 +57,7 @@ def task_without_output(ctx: Context) -> Iterator[Finding]:
                         "应至少有一条数量、质量或时效指标，如「开展检查次数 ≥12次」")
 
 
-@rule("XP303", Severity.ERROR)
+@rule("XP303", Severity.ERROR, kinds=("dept_tasks", "project_list"))
 def task_without_benefit(ctx: Context) -> Iterator[Finding]:
     """任务缺少效益指标
 
@@ -67,7 +67,7 @@ def task_without_benefit(ctx: Context) -> Iterator[Finding]:
                         "应至少有一条经济、社会、生态效益或可持续影响指标，如「风险问题化解率 ≥90%」")
 
 
-@rule("XP304", Severity.WARNING)
+@rule("XP304", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def task_without_cost(ctx: Context) -> Iterator[Finding]:
     """任务缺少成本指标
 
@@ -78,7 +78,7 @@ def task_without_cost(ctx: Context) -> Iterator[Finding]:
                         "应至少有一条成本指标，如 经济成本指标「成本控制范围 ≤15万元」")
 
 
-@rule("XP305", Severity.WARNING)
+@rule("XP305", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def task_without_satisfaction(ctx: Context) -> Iterator[Finding]:
     """任务缺少满意度指标
 
@@ -89,7 +89,7 @@ def task_without_satisfaction(ctx: Context) -> Iterator[Finding]:
                         "应设服务对象满意度指标，如「服务对象满意度 ≥90%」（内部保障任务可在 xlperf.toml 中把 XP305 降为提示级）")
 
 
-@rule("XP306", Severity.WARNING)
+@rule("XP306", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def task_few_indicators(ctx: Context) -> Iterator[Finding]:
     """任务的指标少于规定条数（默认 3 条，可配置）
 
@@ -104,7 +104,7 @@ def task_few_indicators(ctx: Context) -> Iterator[Finding]:
                          "应补充指标，如数量「服务人次 ≥300人次」、时效「按期完成率 ≥95%」", t.cells.get("name"), t)
 
 
-@rule("XP307", Severity.INFO)
+@rule("XP307", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def task_core_marks(ctx: Context) -> Iterator[Finding]:
     """任务没有核心指标，或全部指标都标为核心指标
 
@@ -126,7 +126,7 @@ def task_core_marks(ctx: Context) -> Iterator[Finding]:
                          t.cells.get("name"), t)
 
 
-@rule("XP308", Severity.WARNING)
+@rule("XP308", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def task_duplicate_names(ctx: Context) -> Iterator[Finding]:
     """同一任务中指标名称重复
 
@@ -147,7 +147,7 @@ def task_duplicate_names(ctx: Context) -> Iterator[Finding]:
                 first[key] = ind.cells.get("name")
 
 
-@rule("XP309", Severity.ERROR)
+@rule("XP309", Severity.ERROR, kinds=("dept_tasks", "project_list"))
 def task_incomplete(ctx: Context) -> Iterator[Finding]:
     """任务缺少名称或拟投入金额
 
@@ -184,7 +184,7 @@ def _has_output(ctx: Context, t: Task) -> bool:
     return _count(ctx, t, "产出指标") > 0
 
 
-@rule("XP310", Severity.INFO)
+@rule("XP310", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def task_without_quantity(ctx: Context) -> Iterator[Finding]:
     """产出指标中没有数量指标
 
@@ -200,7 +200,7 @@ def task_without_quantity(ctx: Context) -> Iterator[Finding]:
                          t.cells.get("name"), t)
 
 
-@rule("XP311", Severity.INFO)
+@rule("XP311", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def content_not_measured(ctx: Context) -> Iterator[Finding]:
     """主要实施内容列了多项工作，却没有数量指标衡量它们
 
@@ -218,7 +218,7 @@ def content_not_measured(ctx: Context) -> Iterator[Finding]:
                      t.cells.get("content") or t.cells.get("name"), t)
 
 
-@rule("XP312", Severity.INFO)
+@rule("XP312", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def task_near_duplicate_names(ctx: Context) -> Iterator[Finding]:
     """同一任务中两条指标意思相同（近似重复）
 
@@ -244,7 +244,7 @@ def task_near_duplicate_names(ctx: Context) -> Iterator[Finding]:
                 first.setdefault(key, ind)
 
 
-@rule("XP313", Severity.INFO)
+@rule("XP313", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def content_is_reason(ctx: Context) -> Iterator[Finding]:
     """主要实施内容写的是原因或政策表述，不是要做的事
 
@@ -268,7 +268,7 @@ def content_is_reason(ctx: Context) -> Iterator[Finding]:
                      t.cells.get("content") or t.cells.get("name"), t)
 
 
-@rule("XP314", Severity.INFO)
+@rule("XP314", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def satisfaction_before_output(ctx: Context) -> Iterator[Finding]:
     """满意度指标排在产出指标之前
 
@@ -286,7 +286,7 @@ def satisfaction_before_output(ctx: Context) -> Iterator[Finding]:
                          ind.cells.get("level1") or ind.cells.get("name"), t, ind)
 
 
-@rule("XP315", Severity.INFO)
+@rule("XP315", Severity.INFO, kinds=("dept_tasks", "project_list"))
 def task_name_is_org(ctx: Context) -> Iterator[Finding]:
     """年度工作任务写成了单位名称
 
@@ -302,7 +302,7 @@ def task_name_is_org(ctx: Context) -> Iterator[Finding]:
                          "如「城信社留存资产管理和债权追索」", t.cells.get("name"), t)
 
 
-@rule("XP316", Severity.WARNING)
+@rule("XP316", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def subsidy_without_count(ctx: Context) -> Iterator[Finding]:
     """补助、资助类任务没有补助对象数量
 
@@ -318,7 +318,7 @@ def subsidy_without_count(ctx: Context) -> Iterator[Finding]:
                          "并在成本指标中写补助标准（如「资助标准 =2万元/人」）", t.cells.get("name"), t)
 
 
-@rule("XP317", Severity.WARNING)
+@rule("XP317", Severity.WARNING, kinds=("dept_tasks", "project_list"))
 def trivial_targets(ctx: Context) -> Iterator[Finding]:
     """任务的目标全部是"≥1次"这样的最低值
 

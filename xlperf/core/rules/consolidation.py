@@ -61,3 +61,25 @@ def validation_crashed(exc: BaseException) -> str:
     来源：汇总实务（practice）。校验出错不应中断汇总，也不能让人误以为该表没有问题。
     """
     return f"校验时出错（{type(exc).__name__}: {exc}），该表未完成校验"
+
+
+@batch_rule("XC004", Severity.WARNING)
+def department_projects_differ(department: str, case: str, *, name: str = "", projects: int = 0,
+                               funds: str = "", project_spending: str = "") -> str:
+    """部门整体绩效目标表与同一部门的项目支出绩效目标表对不上
+
+    检查：汇总的文件夹里同时有某部门的部门整体绩效目标表和该部门（实施单位或主管部门为该部门、年度相同）的
+    项目支出绩效目标表时，逐项核对：各项目的年度资金总额之和应等于部门表的项目支出；每个项目应在部门表中有对应的
+    年度工作任务（或履职目标的支出项目），每项任务也应有对应的项目表（名称相同或一方包含另一方）。
+
+    来源：汇总实务（practice）；部门整体绩效目标中的项目支出由各项目支出组成。对不上多是漏报了项目表、项目改了名，
+    或部门表的金额未随项目调整。
+    """
+    if case == "funds":
+        return (f"部门「{department}」的 {projects} 个项目支出绩效目标表年度资金总额合计 {funds} 万元，与部门表的项目支出 "
+                f"{project_spending} 万元不一致；请核对，项目支出应为各项目资金之和，如「{funds}」")
+    if case == "no_task":
+        return (f"项目「{name}」在部门「{department}」的部门表中没有对应的年度工作任务；"
+                f"请在部门表中补上该任务，或核对项目名称，如任务名称写「{name}」")
+    return (f"部门「{department}」的任务「{name}」没有对应的项目支出绩效目标表；"
+            f"请补报该项目的目标表，或核对任务名称与项目名称是否一致，如项目名称写「{name}」")

@@ -204,7 +204,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("XP207", Severity.ERROR)
+@rule("XP207", Severity.ERROR, kinds=("dept_tasks",))
 def header_missing(ctx: Context) -> Iterator[Finding]:
     """缺少必填的表头栏目（部门名称、基本支出、项目支出、年度整体绩效目标）
 
@@ -275,7 +275,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 
 
-@rule("XP210", Severity.INFO)
+@rule("XP210", Severity.INFO, kinds=("dept_tasks", "dept_overall"))
 def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
     """年度整体绩效目标没有任何数量
 
@@ -308,3 +308,28 @@ def mixed_layouts(ctx: Context) -> Iterator[Finding]:
     yield ctx.at(f"本表任务 {'、'.join(old)} 用旧版布局（产出指标/成本指标），其余任务用一级「成本指标」：同一张表"
                  "混用两种布局，汇总时成本会被算进产出；应统一为 一级「成本指标」/ 二级「经济成本指标」"
                  "（可用 --fix 按 XP204 修复）", ctx.level_cell(t, ind, "level2"), t, ind)
+
+
+_FAMILY_HEADERS = {
+    "dept_overall": (("department", "部门（单位）名称", "岳阳楼区价格认证鉴定中心"),
+                     ("overall_goal", "年度总体目标", "全年完成价格认定300件，办结率100%")),
+    "project": (("project_name", "项目名称", "办公大楼运行保障"), ("annual_goal", "年度目标", "完成大楼维修维护2280次")),
+    "application": (("project_name", "项目名称", "办公大楼运行保障"), ("annual_goal", "年度目标", "完成大楼维修维护2280次")),
+}
+
+
+@rule("XP212", Severity.ERROR, kinds=tuple(_FAMILY_HEADERS))
+def family_header_missing(ctx: Context) -> Iterator[Finding]:
+    """部门级整体表或项目表缺少必填的表头栏目（部门名称、年度总体目标；项目名称、年度目标）
+
+    依据：部门整体绩效目标表（湖南、福建等地的部门级格式）须写明部门（单位）名称和年度总体目标；项目支出绩效
+    目标表须写明项目名称和年度目标。按任务填报的部门整体表见 XP207。
+
+    检查：这两栏须有栏目且已填写。
+    """
+    form = ctx.form
+    for f, label, example in _FAMILY_HEADERS[form.kind]:
+        if f not in form.cells:
+            yield ctx.at(f"表头缺少「{label}」栏，目标表必须有这一项；应在表头加上「{label}」并填写，如「{example}」", None)
+        elif not getattr(form, f):
+            yield ctx.at(f"{label}为空，目标表必须填写这一项；应填写{label}，如「{example}」", form.cells[f])

@@ -68,6 +68,11 @@ class Rule:
     func: Callable[..., Any] = field(compare=False)
     family: str = ""
     batch: bool = False
+    kinds: frozenset[str] | None = field(default=None, compare=False)  # None: every kind of form
+
+    def applies_to(self, kind: str) -> bool:
+        """The rule reads forms of ``kind`` (xlperf/data/kinds.toml)."""
+        return self.kinds is None or kind in self.kinds
 
     @property
     def title(self) -> str:
@@ -108,14 +113,23 @@ def _register(code: str, func: Callable[..., Any], rule_: Rule, into: dict[str, 
     _BY_FUNC[func] = rule_
 
 
-def rule(code: str, severity: Severity, *, fixable: bool = False) -> Callable[[Callable], Callable]:
-    """Register ``func`` as rule ``code`` with default ``severity``."""
+def rule(code: str, severity: Severity, *, fixable: bool = False,
+         kinds: Iterable[str] | None = None) -> Callable[[Callable], Callable]:
+    """Register ``func`` as rule ``code`` with default ``severity``; ``kinds``: the kinds of form it reads
+    (ids of ``xlperf/data/kinds.toml``; default every kind)."""
 
     def deco(func: Callable) -> Callable:
         if not _CODE_RE.match(code):
             raise ValueError(f"rule code must look like XP123: {code!r}")
         family = func.__module__.rsplit(".", 1)[-1]
-        _register(code, func, Rule(code, Severity(severity), fixable, func, family), _REGISTRY)
+        only = None if kinds is None else frozenset(kinds)
+        if only is not None:
+            from ..kinds import default_kinds
+
+            known = {k.id for k in default_kinds().kind}
+            if not only or not only <= known:
+                raise ValueError(f"rule {code}: unknown kinds {sorted(only - known)} (known: {sorted(known)})")
+        _register(code, func, Rule(code, Severity(severity), fixable, func, family, kinds=only), _REGISTRY)
         return func
 
     return deco
@@ -196,6 +210,8 @@ def run_rules(
     ctx = Context(form, config)
     issues: list[Issue] = []
     for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
+        if not r.applies_to(form.kind):
+            continue
         sev = config.severity_of(r.code, r.severity)
         title = None
         for f in r.func(ctx):
@@ -253,7 +269,10 @@ class Context:
         fw = self.fw
         l1_memo, legacy_memo, cost_memo = self._l1, self._legacy, self._cost
         idx = _Index()
-        for t in self.form.tasks:
+        tasks = self.form.tasks
+        # a form without tasks (department-level, project): its indicators under one nameless task
+        groups = [*tasks, self.holder] if self.form.indicators else tasks
+        for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
             for ind in t.indicators:
                 k = id(ind)
@@ -274,12 +293,22 @@ class Context:
                 if _filled(ind):
                     idx.filled.append((t, ind))
                     idx.keyed.append((t, ind, squash(ind.name), squash(ind.unit), l1))
-            idx.counts[id(t)] = counts
+            if n < len(tasks):  # per task: the holder is no task to count indicators of
+                idx.counts[id(t)] = counts
         return idx
+
+    @cached_property
+    def holder(self) -> Task:
+        """The form's own indicators (department-level, project forms) as one nameless task (no 序号:
+        findings name no task)."""
+        from ..model import Task
+
+        return Task(sheet=self.form.sheet, row=None, indicators=self.form.indicators)
 
     @property
     def rows(self) -> list[tuple[Task, Indicator]]:
-        """Every (task, indicator) of the form, in table order."""
+        """Every (task, indicator) of the form, in table order; the indicators of a form without tasks
+        (department-level, project) under :attr:`holder`."""
         return self._index.rows
 
     @property

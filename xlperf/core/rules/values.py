@@ -665,3 +665,29 @@ def reverse_indicator_lower_bound(ctx: Context) -> Iterator[Finding]:
             cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
             yield ctx.at(f"「{ind.name}」越少越好，写成「{_target(ind)}」等于要求至少这么多；应为「≤」，"
                          f"如「{ind.name} ≤{format_number(ind.value)}{ind.unit or ''}」", cell, t, ind)
+
+
+@rule("XP427", Severity.ERROR)
+def value_type_mismatch(ctx: Context) -> Iterator[Finding]:
+    """指标值与指标值类型（定量/定性）不相符
+
+    依据：财预〔2021〕101号 附件（定量指标填数值和计量单位，定性指标填文字描述）；湖南等地的部门整体
+    绩效目标表设"指标值类型"栏。
+
+    检查：表中有"指标值类型"栏时，"定量"指标的指标值须是数值（可带单位，如"100%""28.8"），不能是文字
+    （"按月安排"）；"定性"指标的指标值是文字描述，不应再带计量单位（"应保尽保"配"%"）。以日期或数字开头
+    的文字（"12月底前"）不算文字目标。
+    """
+    for t, ind in _rows(ctx):
+        vt = squash(ind.extra.get("value_type"))
+        cell = ind.cells.get("value")
+        raw = ind.raw.get("value")
+        if vt == "定量" and isinstance(ind.value, str) and not is_value_placeholder(raw):
+            if is_date_text(ind.value) or starts_with_number(ind.value):
+                continue
+            yield ctx.at(f"指标值类型为「定量」，但指标值「{show(raw)}」是文字，无法考核是否达到；应填数值和计量单位"
+                         f"（如「12」次、「100」%），文字目标请把指标值类型改为「定性」", cell, t, ind)
+        elif vt == "定性" and isinstance(ind.value, str) and not _blank(ind.raw.get("unit")):
+            yield ctx.at(f"指标值类型为「定性」，指标值「{show(raw)}」是文字描述，却带计量单位「{show(ind.raw.get('unit'))}」；"
+                         "定性指标不填计量单位，应删去单位，或改为定量目标（如指标值「100」、计量单位「%」）",
+                         ind.cells.get("unit") or cell, t, ind)
