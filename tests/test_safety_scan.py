@@ -1,5 +1,5 @@
-"""The streamed safety scan (issue 16): the DTD search walks the prolog only, the used-range search
-runs two literal scans; neither may miss what the full searches found."""
+"""The streamed safety scan (issue 16): the DTD search walks the prolog only and may not miss a DTD; the
+used-range count (issue 18: a real parse, tests/hostile/test_spelling.py) is the same in chunks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tests.hostile import corpus as hc
 from xlperf.errors import UnsafeFileError
 from xlperf.io import safety
-from xlperf.io.safety import _Extent, _Prolog, check_zip
+from xlperf.io.safety import _Prolog, check_zip
 
 
 def _stream(data: bytes, size: int) -> bool:
@@ -45,44 +45,31 @@ def test_prolog_finds_every_dtd(size):
         assert _stream(data, size) is expected, (data, size)
 
 
-def _full_search(buf: bytes) -> tuple[int, int]:
-    """The used range by the three original full searches (the reference)."""
-    rows = max(map(int, safety._ROW_REF_RE.findall(buf)), default=0)
-    letters = set(safety._COL_REF_RE.findall(buf))
-    for col, row in safety._RANGE_REF_RE.findall(buf):
-        letters.add(col)
-        rows = max(rows, int(row))
-    return rows, max(map(safety._col_number, letters), default=0)
-
-
-@pytest.mark.parametrize("cap", [0, 1, 30, 260_000, 2_000_000])
-def test_extent_decides_like_the_full_searches(monkeypatch, cap):
-    """Refused exactly when the full searches' corner is beyond the cap, and then with that corner."""
-    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", cap)
-    rnd = random.Random(16)
-    atoms = [b' r="', b' ref="', b"A", b"Z", b"AA", b"XFD", b"ABCD", b"1", b"0", b"9999", b"99999", b"9999999999",
-             b'"', b":", b"dimension", b"autoFilter", b"<c", b"x", b" ", b"12"]
-    for _ in range(5_000):
-        buf = b"".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 14)))
-        rows, cols = _full_search(buf)
-        e = _Extent("x", Path("x"))
-        if rows * cols > cap:
-            with pytest.raises(UnsafeFileError):
-                e.feed(buf, buf)
-            assert (e.rows, e.cols) == (rows, cols), buf
-        else:
-            e.feed(buf, buf)
-
-
-def test_extent_in_chunks_is_exact(monkeypatch):
-    """A part read in several chunks is measured exactly, chunk by chunk."""
+def test_the_model_in_chunks_is_the_model_whole(monkeypatch):
+    """A part read in several chunks (parts over 1 MB are streamed) is counted exactly as when whole,
+    whatever byte a chunk boundary falls on."""
     monkeypatch.setattr(safety, "MAX_SHEET_CELLS", 10 ** 30)
-    part = b'<row r="3"><c r="B3"/></row>' + b" " * safety._CHUNK + b'<c r="AC17"/><mergeCell ref="A1:D40"/>'
-    e = _Extent("x", Path("x"))
-    for i in range(0, len(part), safety._CHUNK):
-        chunk = part[i:i + safety._CHUNK]
-        e.feed(chunk, chunk)
-    assert (e.rows, e.cols) == (40, 29)
+    part = (b'<worksheet><sheetData><row r="3"><c r="B3"/></row>' + b"<row>" + b"<c/>" * 50_000 + b"</row>"
+            + b'<row r="17"><c r = \'AC17\'/></row></sheetData><mergeCells><mergeCell ref="A1:D40"/></mergeCells>'
+            + b"</worksheet>")
+    whole = safety.exact_counts(part, "x", Path("x"))
+    assert whole is not None and (whole.rows, whole.cols, whole.cells) == (40, 50_000, 50_002)
+    for size in (7, 4096, safety._CHUNK):
+        m = safety._new_model("x", Path("x"))
+        for i in range(0, len(part), size):
+            m.feed(part[i:i + size])
+        m.feed(b"", True)
+        assert (m.counts.rows, m.counts.cols, m.counts.cells) == (whole.rows, whole.cols, whole.cells)
+
+
+def test_a_streamed_part_is_refused_with_its_corner(tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", 1000)
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + b'<row r="1"><c r="A1"/></row>' + random.Random(1).randbytes(safety._CHUNK).hex().encode().join(
+                 [b"<!--", b"-->"])
+             + b"<row r='5000'><c r='K5000'/></row></sheetData></worksheet>")
+    with pytest.raises(UnsafeFileError, match="A1:K5000"):
+        check_zip(_workbook(tmp_path, sheet))
 
 
 def _workbook(tmp_path: Path, sheet: bytes) -> Path:

@@ -227,6 +227,9 @@ def check_sheet_entries(zf: zipfile.ZipFile, path: Path) -> None:
     more than :data:`MAX_SHEETS` entries, or several entries pointing at one part (counted from the
     parsed ``workbook.xml``, whatever its spelling)."""
     info = workbook_info(zf)  # the one parse of the sheet list (memoised), shared with the readers
+    for part in set(info.parts.values()):  # a sheet whose name check_zip did not take for XML
+        if part in zf.namelist():
+            safety.guard_part(zf, part, path)
     if info.entries > MAX_SHEETS:
         raise UnsafeFileError(f"工作表超过 {MAX_SHEETS} 个，拒绝处理", path=str(path))
     pointed = [t for t in info.targets if t]
