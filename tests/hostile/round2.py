@@ -136,6 +136,51 @@ def legacy_renamed_stream(dst: Path, name: str = "WORKBOOK") -> Path:
     return dst
 
 
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        if not n:
+            return out + bytes([low])
+        out += bytes([low | 0x80])
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return _varint(kind) + _varint(len(body)) + body
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def binary_workbook(dst: Path, cells: list[tuple[int, int]], *, with_xml: bool = True) -> Path:
+    """A minimal binary workbook (BIFF12 records: the .xlsb format) with a number in each cell, and
+    (``with_xml``) a stub xl/workbook.xml beside it so that it passes for an .xlsx: python-calamine reads
+    an .xlsb by its binary records (it aborts on a cell at column 4,000,000,000)."""
+    book = (_record(0x83) + _record(0x8F) + _record(0x9C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("表1"))
+            + _record(0x90) + _record(0x84))
+    sheet = _record(0x81) + _record(0x94, struct.pack("<IIII", 0, 0, 0, 0)) + _record(0x91)
+    for r, c in cells:
+        sheet += _record(0x00, struct.pack("<IIHHBBB", r, 0, 300, 0, 0, 0, 0) + bytes(8))
+        sheet += _record(0x05, struct.pack("<II", c, 0) + struct.pack("<d", 1.5))
+    sheet += _record(0x92) + _record(0x82)
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    rels_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                    'content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.'
+                    'macroEnabled.main"/></Types>')
+        zf.writestr("_rels/.rels", f'<Relationships xmlns="{rels_ns}"><Relationship Id="rId1" '
+                    f'Type="{rel}officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        zf.writestr("xl/workbook.bin", book)
+        zf.writestr("xl/_rels/workbook.bin.rels", f'<Relationships xmlns="{rels_ns}"><Relationship Id="rId1" '
+                    f'Type="{rel}worksheet" Target="worksheets/sheet1.bin"/></Relationships>')
+        zf.writestr("xl/worksheets/sheet1.bin", sheet)
+        if with_xml:
+            zf.writestr("xl/workbook.xml", f'<workbook xmlns="{sp.MAIN_NS}"><sheets/></workbook>')
+    return dst
+
+
 FAR_STYLES = ["single_quotes", "spaces_around_eq", "newlines_tabs", "r_last", "charref", "lower_case", "prefix",
               "comments_pis", "utf16", "gb18030", "no_row_r"]
 MERGE_STYLES = ["single_quotes", "ref_dollar", "ref_lower", "ref_charref", "newlines_tabs"]
@@ -165,6 +210,10 @@ def build(root: Path) -> dict[str, Case]:
     cases["rich_text_runs"] = Case(rich_text_runs(seed, root / "rich_text_runs.xlsx"), "unsafe", "公式扫描")
     cases["shared_runs"] = Case(_many_runs(seed, root / "shared_runs.xlsx", 40_000), "unsafe", "格式片段")
     cases["legacy_stream_case"] = Case(legacy_renamed_stream(root / "legacy_stream_case.xls"), "unsafe", TOO_BIG)
+    cases["binary_workbook"] = Case(binary_workbook(root / "binary_workbook.xlsb", [(0, 0), (5, 4_000_000_000)]),
+                                    "unsupported", ".xlsb")
+    cases["binary_as_xlsx"] = Case(binary_workbook(root / "binary_as_xlsx.xlsx", [(0, 0), (1_048_575, 16_383)]),
+                                   "unsupported", ".xlsb")
     cases["respelled_seed"] = Case(respelled_seed(seed, root / "respelled_seed.xlsx"), None)
     return cases
 

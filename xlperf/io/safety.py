@@ -152,6 +152,10 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
                 zf.guarded[info.filename] = counts
                 if keep:
                     kept += info.file_size
+        if any(i.filename.lower() == "xl/workbook.bin" for i in infos):
+            # python-calamine reads a binary workbook (.xlsb) with its own reader, whose cells no XML guard
+            # sees (one record at column 4,000,000,000 aborts the process): not read at all
+            raise UnsupportedFormatError(XLSB_REFUSED, path=str(path))
         check_expansion(zf, path)
     except BaseException:
         zf.close()
@@ -693,8 +697,13 @@ def _cfb_streams(data: bytes, names: tuple[str, ...]) -> list[bytes]:
         return []
 
 
+XLSB_REFUSED = "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx"
+
+
 def check_extension(path: Path) -> None:
     ext = path.suffix.lower()
+    if ext == ".xlsb":
+        raise UnsupportedFormatError(XLSB_REFUSED, path=str(path))
     if ext in (".et", ".ett"):
         raise UnsupportedFormatError("WPS .et 格式不受支持，请在 WPS 中另存为 .xlsx", path=str(path))
     if ext in (".numbers", ".pdf", ".doc", ".docx", ".wps"):
