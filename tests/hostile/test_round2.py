@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import round2
-from tests.test_hostile import assert_one_line
+from tests.hostile.test_round1 import assert_one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
