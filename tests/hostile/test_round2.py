@@ -40,7 +40,11 @@ for name, path in files.items():
             code = main(args)
         res[cmd] = {"code": code, "out": out.getvalue(), "err": err.getvalue(), "s": time.perf_counter() - t}
     report[name] = res
-report["_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # VmHWM: this process's own peak since exec (ru_maxrss would carry the parent's size over on Linux)
+    with open("/proc/self/status") as fh:
+        report["_peak_mb"] = int(next(ln.split()[1] for ln in fh if ln.startswith("VmHWM:"))) / 1024
+except OSError:
+    report["_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)
 print(json.dumps(report))
 """
 
@@ -111,12 +115,46 @@ def test_the_respelled_form_reads_as_the_canonical_one(cases, tmp_path):
 
     canonical = hc.seed_xlsx(tmp_path / "seed.xlsx")
     respelled = cases["respelled_seed"].path
-    a, b = load_form(respelled, engine="openpyxl").model_dump(), load_form(canonical, engine="openpyxl").model_dump()
-    assert {**a, "source": None} == {**b, "source": None}
-    # the fast reader: the same values and merges (its formula scan reads the canonical spelling only:
-    # a formula without a cached value in another spelling is not recomputed, see the issue-18 report)
+    for engine in ("fast", "openpyxl"):
+        a, b = load_form(respelled, engine=engine).model_dump(), load_form(canonical, engine=engine).model_dump()
+        assert {**a, "source": None} == {**b, "source": None}
     fa, fb = read_grids(respelled)[0], read_grids(canonical)[0]
-    assert (fa.values, fa.merges) == (fb.values, fb.merges)
+    assert (fa.values, fa.formulas, fa.merges, fa.formats) == (fb.values, fb.formulas, fb.merges, fb.formats)
+    assert fb.formulas  # (the seed's 项目支出 is a SUM)
+
+
+def test_the_parse_scan_finds_what_the_pattern_scan_finds(tmp_path):
+    """On canonical sheets (the seed, openpyxl with percent formats, fastxlsx), the parse that reads other spellings
+    finds the same formulas and percent-styled cells as the regular expressions."""
+    import zipfile
+
+    import openpyxl
+
+    from tests.hostile import corpus as hc
+    from tests.synth import make_form, write_workbook
+    from xlperf.io import readers, xmlguard
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"] = 0.95, "=A1*2", "=SUM(A1:B1)"
+    ws["A1"].number_format = "0.0%"
+    ws["D2"] = 0.5
+    ws["D2"].number_format = "0%"
+    wb.save(tmp_path / "percent.xlsx")
+    paths = [hc.seed_xlsx(tmp_path / "seed.xlsx"), tmp_path / "percent.xlsx",
+             write_workbook(tmp_path / "synth.xlsx", make_form(3, tasks=12, indicators=(2, 5)))]
+    checked = 0
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            percent = readers.percent_styles(zf)
+            for part in readers.workbook_info(zf).parts.values():
+                data = zf.read(part)
+                if xmlguard.fast(data) is None:
+                    continue
+                found = readers.scan_sheet(zf, part, percent)
+                assert xmlguard.scan_cells(data, percent) == found, (path, part)
+                checked += bool(found[0] or found[1])
+    assert checked >= 3
 
 
 def test_consolidation_with_every_case_writes_its_summary(cases, corpus_state, tmp_path):

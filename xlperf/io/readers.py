@@ -287,6 +287,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
         data = safety.read_checked(zf, part)
     except KeyError:
         return {}, set()
+    if safety.spelled_otherwise(zf, part):  # quotes, prefixes, references …: parsed, not pattern-matched
+        return safety.xmlguard.scan_cells(data, percent)
     cells: set[tuple[int, int]] = set()
     if percent:
         for m in _STYLED_CELL.finditer(data):

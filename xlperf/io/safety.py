@@ -361,12 +361,15 @@ class _PartGuard:
         self.first = True
         self.whole: bytes | None = None
         self.failed = False
+        self.canonical = True
 
     def feed(self, chunk: bytes, buf: bytes) -> None:
         if self.first and len(chunk) == self.info.file_size:
             self.whole = chunk  # the part in one piece: this is the only call
             self.first = False
             return
+        if self.canonical:
+            self.canonical = xmlguard.spelled_canonically(buf, self.first)
         self.first = False
         if self.failed:
             return
@@ -380,11 +383,14 @@ class _PartGuard:
             raise self._dtd() from None
 
     def close(self) -> xmlguard.Counts | None:
+        canonical = False
         if self.whole is not None:
             counts = xmlguard.fast(self.whole)
+            canonical = counts is not None
             if counts is None or not self._within(counts):
                 counts = exact_counts(self.whole, self.part, self.path)
         elif self.model is not None and not self.failed:
+            canonical = self.canonical
             try:
                 self.model.feed(b"", True)
                 counts = self.model.counts
@@ -395,7 +401,9 @@ class _PartGuard:
         elif self.failed:
             counts = exact_counts(self.zf.read(self.info), self.part, self.path)
         else:
-            counts = xmlguard.Counts()  # an empty part
+            counts, canonical = xmlguard.Counts(), True  # an empty part
+        if counts is not None:
+            counts.canonical = canonical
         if counts is not None:
             check_counts(counts, self.part, self.path)
         return counts
@@ -461,6 +469,13 @@ def check_counts(counts: xmlguard.Counts, part: str, path: Path) -> None:
                               f"{MAX_RUNS:,} 个字符），疑似恶意文件，拒绝处理", path=str(path))
 
 
+def spelled_otherwise(zf: zipfile.ZipFile, part: str) -> bool:
+    """True when the guard found ``part`` spelled otherwise than the canonical subset (its cells are then
+    read by a parse, :func:`xmlguard.scan_cells`, not by the readers' regular expressions)."""
+    counts = getattr(zf, "guarded", {}).get(part)
+    return counts is not None and not counts.canonical
+
+
 def _part_bytes(zf: zipfile.ZipFile, name: str) -> bytes:
     return read_checked(zf, name)
 
@@ -489,7 +504,10 @@ def check_expansion(zf: zipfile.ZipFile, path: Path) -> None:
     for name in list(tables) + list(sheets):
         counts = guarded[name]
         if counts is not None and not counts.exact:
-            guarded[name] = exact_counts(_part_bytes(zf, name), name, path)
+            exact = exact_counts(_part_bytes(zf, name), name, path)
+            if exact is not None:
+                exact.canonical = counts.canonical
+            guarded[name] = exact
     sizes: list[int] = []
     for name in tables:
         strings = (guarded[name] or xmlguard.Counts()).strings or []

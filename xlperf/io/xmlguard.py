@@ -53,6 +53,7 @@ class Counts:
     longest_string: int = 0  # characters of the longest shared string (a bound from fast)
     runs: int = 0  # the most runs in one rich text
     exact: bool = False
+    canonical: bool = False  # spelled as fast() proves it (the readers' regular expressions read it)
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -95,7 +96,7 @@ def fast(data: bytes) -> Counts | None:
     cells = len(data) // 11 if has_cells and b"<c " in data else 0
     used = cells or has_refs
     counts = Counts(rows=FAST_ROWS if used else 0, cols=FAST_COLS if used else 0,
-                    cells=cells, shared_cells=cells, runs=len(data) // 7)
+                    cells=cells, shared_cells=cells, runs=len(data) // 7, canonical=True)
     if counts.runs > MAX_RUNS:
         counts.runs = data.count(b"<r>") + data.count(b"<r ") + data.count(b":r>") + data.count(b":r ")
     if b"si>" in data:
@@ -103,6 +104,12 @@ def fast(data: bytes) -> Counts | None:
         # spelling, the chunks cover the part)
         counts.longest_string = max(map(len, data.split(b"</si>")))
     return counts
+
+
+def spelled_canonically(buf: bytes, first: bool) -> bool:
+    """One chunk of a streamed part in the canonical spelling (``first``: the chunk that holds the
+    prolog). A chunk boundary inside a tag can only make this False (the part is then read by parse)."""
+    return ((not first or utf8_declared(buf)) and not _BAD_CELL.search(buf) and not _PREFIXED.search(buf))
 
 
 class ModelError(Exception):
@@ -260,3 +267,83 @@ def scan_work(data: bytes) -> int:
 
 
 MAX_SCAN_WORK = 50_000_000  # about half a second of the sheet scan's regular expressions
+
+
+class _CellScan:
+    """Formulas and styled cells of a sheet in any spelling, placed as :class:`Model` places cells."""
+
+    def __init__(self, percent: frozenset[int]) -> None:
+        self.percent = percent
+        self.formulas: dict[tuple[int, int], str] = {}
+        self.styled: set[tuple[int, int]] = set()
+        self.row = self.col = 0
+        self.pos: tuple[int, int] | None = None
+        self.text: list[str] | None = None
+        p = self.parser = xml.parsers.expat.ParserCreate()
+        p.buffer_text = True
+        p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartDoctypeDeclHandler = self._doctype
+        p.StartElementHandler = self._start
+        p.EndElementHandler = self._end
+        p.CharacterDataHandler = self._chars
+
+    def _doctype(self, *args) -> None:
+        raise DtdError()
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2]
+        if name == "c":
+            ref = attrs.get("r")
+            m = _CELL_REF.fullmatch(ref) if ref is not None else None
+            if m is not None:
+                row = _number(m.group(2)) - 1
+                col = _col_number(m.group(1)) - 1 if m.group(1) else self.col
+            else:
+                row, col = self.row, self.col
+            self.col = col + 1
+            self.pos = (row, col)
+            style = attrs.get("s", "").strip()
+            if self.percent and style.isdigit() and int(style) in self.percent:
+                self.styled.add(self.pos)
+        elif name == "row":
+            ref = attrs.get("r")
+            m = _ROW_REF.fullmatch(ref) if ref is not None else None
+            if m is not None:
+                self.row = _number(m.group(1)) - 1
+            self.col = 0
+        elif name == "f" and self.pos is not None:
+            self.text = []
+
+    def _end(self, tag: str) -> None:
+        name = tag.rpartition(":")[2]
+        if name == "f" and self.text is not None:
+            text = "".join(self.text)
+            if text and self.pos is not None:
+                self.formulas[self.pos] = "=" + text
+            self.text = None
+        elif name == "c":
+            self.pos = None
+        elif name == "row":
+            self.row += 1
+            self.col = 0
+
+    def _chars(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+
+def scan_cells(data: bytes, percent: frozenset[int] = frozenset()
+               ) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """The formulas and the percent-styled cells of a sheet part in any spelling (what
+    ``readers.scan_sheet`` finds in the canonical one), by a parse; nothing for a part that is not XML
+    (the guard has refused those already)."""
+    for attempt in (data, recode(data)):
+        if attempt is None:
+            continue
+        scan = _CellScan(percent)
+        try:
+            scan.parser.Parse(attempt, True)
+        except (xml.parsers.expat.ExpatError, ValueError, DtdError):
+            continue
+        return scan.formulas, scan.styled
+    return {}, set()
