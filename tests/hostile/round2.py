@@ -43,13 +43,12 @@ def _sheet(src: Path, dst: Path, sheet: bytes) -> Path:
 def renamed_sheet_part(src: Path, dst: Path, new: str, sheet: bytes) -> Path:
     """The sheet moved to member ``new`` (any name, any case; ``.dat`` is not taken for XML by its name),
     the workbook's relationship pointing there."""
-    target = new.removeprefix("xl/")
-
     def change(name: str, data: bytes):
         if name == SHEET:
             return [(new, sheet)]
-        if name == "xl/_rels/workbook.xml.rels":
-            return [(name, data.replace(b"worksheets/sheet1.xml", target.encode()))]
+        if name == "xl/_rels/workbook.xml.rels":  # openpyxl writes absolute targets
+            assert b'Target="/xl/worksheets/sheet1.xml"' in data
+            return [(name, data.replace(b'Target="/xl/worksheets/sheet1.xml"', f'Target="/{new}"'.encode()))]
         if name == "[Content_Types].xml":
             return [(name, data.replace(b"/xl/worksheets/sheet1.xml", b"/" + new.encode()))]
         return [(name, data)]
@@ -181,6 +180,17 @@ def binary_workbook(dst: Path, cells: list[tuple[int, int]], *, with_xml: bool =
     return dst
 
 
+def unused_parts(dst: Path, parts: int = 100) -> Path:
+    """A legitimate form with ``parts`` XML parts no relationship points at, each just under 1 MB of
+    cell-like elements (each under the ratio check; 100 MB in all): streamed and checked, never counted."""
+    hc.seed_xlsx(dst, hc.seed_form("无关部件测试单位"))
+    body = b'<?xml version="1.0"?><x>' + b'<c r="A1"/>' * 90_000 + b"</x>"
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(parts):
+            zf.writestr(f"customXml/item{i}.xml", body)
+    return dst
+
+
 FAR_STYLES = ["single_quotes", "spaces_around_eq", "newlines_tabs", "r_last", "charref", "lower_case", "prefix",
               "comments_pis", "utf16", "gb18030", "no_row_r"]
 MERGE_STYLES = ["single_quotes", "ref_dollar", "ref_lower", "ref_charref", "newlines_tabs"]
@@ -214,6 +224,7 @@ def build(root: Path) -> dict[str, Case]:
                                     "unsupported", ".xlsb")
     cases["binary_as_xlsx"] = Case(binary_workbook(root / "binary_as_xlsx.xlsx", [(0, 0), (1_048_575, 16_383)]),
                                    "unsupported", ".xlsb")
+    cases["unused_parts"] = Case(unused_parts(root / "unused_parts.xlsx"), None)
     cases["respelled_seed"] = Case(respelled_seed(seed, root / "respelled_seed.xlsx"), None)
     return cases
 

@@ -105,6 +105,7 @@ class CheckedZip(zipfile.ZipFile):
 
     checked: dict[str, bytes]
     guarded: dict[str, Counts | None]  # every member the guard read: what it asks the readers to build
+    uncounted: set[str]  # members no relationship points at: streamed (sizes, DTD), not counted
 
 
 def read_checked(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -143,13 +144,21 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
     actual = 0
     kept = 0
     zf.guarded = {}
+    zf.uncounted = set()
     try:
-        for info in infos:
+        # relationships first: they say which parts a reader decodes (the others are only streamed)
+        decoded: set[str] | None = None
+        for info in sorted(infos, key=lambda i: not i.filename.lower().endswith(".rels")):
             if guarded_member(info.filename):
+                if decoded is None and not info.filename.lower().endswith(".rels"):
+                    decoded = decoded_parts(zf)
+                count = decoded is None or info.filename.lower() in decoded
                 keep = info.file_size <= _KEEP_PART and kept + info.file_size <= _KEEP_TOTAL
-                seen, counts = _check_member(zf, info, path, cap - actual, zf.checked if keep else None)
+                seen, counts = _check_member(zf, info, path, cap - actual, zf.checked if keep else None, count=count)
                 actual += seen
                 zf.guarded[info.filename] = counts
+                if not count:
+                    zf.uncounted.add(info.filename)
                 if keep:
                     kept += info.file_size
         if any(i.filename.lower() == "xl/workbook.bin" for i in infos):
@@ -170,11 +179,47 @@ def guarded_member(name: str) -> bool:
     return not low.endswith(_BINARY_EXTS) and low != "mimetype" and not low.endswith("/")
 
 
+# parts the readers open by their name, not through a relationship (python-calamine, openpyxl, .ods)
+_FIXED_PARTS = frozenset({"xl/workbook.xml", "xl/sharedstrings.xml", "xl/styles.xml", "content.xml", "styles.xml",
+                          "[content_types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"})
+
+
+def decoded_parts(zf: zipfile.ZipFile) -> set[str] | None:
+    """The members (lower case) a reader may decode: the targets of every relationship, resolved every
+    way a reader resolves them (from the relationship's folder, from ``xl/``, from the root), and the
+    parts read by their fixed names. ``None`` when a relationships part cannot be parsed (then every
+    member is counted)."""
+    import posixpath
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    out = set(_FIXED_PARTS)
+    for name in zf.namelist():
+        low = name.lower()
+        if not low.endswith(".rels"):
+            continue
+        try:
+            root = fromstring(read_checked(zf, name))
+        except (ParseError, ValueError, KeyError):
+            return None
+        folder = posixpath.dirname(posixpath.dirname(low))  # D/_rels/N.rels: relative to D
+        for el in root.iter():
+            target = el.get("Target")
+            if target is None or (el.get("TargetMode") or "").lower() == "external":
+                continue
+            t = target.replace("\\", "/").lower()
+            out.add(t.lstrip("/"))
+            out.add(posixpath.normpath(posixpath.join(folder, t)).lstrip("/"))
+            out.add(posixpath.normpath("xl/" + t).lstrip("/"))
+    return out
+
+
 def guard_part(zf: zipfile.ZipFile, name: str, path: Path) -> None:
-    """Guard one more member (a sheet that :func:`check_zip` did not take for XML by its name)."""
+    """Count one more member (a sheet that :func:`check_zip` did not take for XML by its name, or did
+    not count because no relationship it read pointed there)."""
     guarded = getattr(zf, "guarded", None)
-    if guarded is None or name in guarded:
+    if guarded is None or (name in guarded and name not in zf.uncounted):
         return
+    zf.uncounted.discard(name)
     info = zf.getinfo(name)
     seen, counts = _check_member(zf, info, path, MAX_UNCOMPRESSED, None)
     guarded[name] = counts
@@ -182,7 +227,7 @@ def guard_part(zf: zipfile.ZipFile, name: str, path: Path) -> None:
 
 
 def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int,
-                  keep: dict[str, bytes] | None = None) -> tuple[int, Counts | None]:
+                  keep: dict[str, bytes] | None = None, *, count: bool = True) -> tuple[int, Counts | None]:
     """Stream-decompress one part: reject a DTD in its prolog, a total beyond the cap, and what
     :mod:`xlperf.io.xmlguard` counts beyond the limits (the used range, cells, runs; ``content.xml`` of
     an .ods: its repeated rows and cells).
@@ -193,8 +238,13 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
     to put the part's bytes when it was read whole in one chunk."""
     seen = 0
     limit = min(info.file_size, budget)
-    guard: _OdsExtent | _PartGuard = (_OdsExtent(info.filename, path) if info.filename == "content.xml"
-                                      else _PartGuard(zf, info, path))
+    guard: _OdsExtent | _PartGuard | _Uncounted
+    if not count:
+        guard = _Uncounted()  # no reader decodes it: sizes and DTD only
+    elif info.filename == "content.xml":
+        guard = _OdsExtent(info.filename, path)
+    else:
+        guard = _PartGuard(zf, info, path)
     prolog = _Prolog()
     try:
         data = _inflate_whole(zf, info)
@@ -351,6 +401,14 @@ def _too_big(part: str, path: Path, rows: int, cols: int) -> UnsafeFileError:
         f"{MAX_SHEET_CELLS:,}，可用 XLPERF_MAX_SHEET_CELLS 调整），疑似恶意文件，拒绝处理", path=str(path))
 
 
+class _Uncounted:
+    def feed(self, chunk: bytes, buf: bytes) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
 class _PartGuard:
     """The counts of one OOXML part (:mod:`xlperf.io.xmlguard`): the fast proof on a part read in one
     piece, else expat (streamed, chunk by chunk), then the limits."""
@@ -362,6 +420,8 @@ class _PartGuard:
         self.whole: bytes | None = None
         self.failed = False
         self.canonical = True
+        self.hits = 0  # "<f" seen in the chunks (the formula scan's work grows with them)
+        self.tail = b""
 
     def feed(self, chunk: bytes, buf: bytes) -> None:
         if self.first and len(chunk) == self.info.file_size:
@@ -370,6 +430,8 @@ class _PartGuard:
             return
         if self.canonical:
             self.canonical = xmlguard.spelled_canonically(buf, self.first)
+        self.hits += chunk.count(b"<f") + (self.tail.endswith(b"<") and chunk.startswith(b"f"))
+        self.tail = chunk[-1:]
         self.first = False
         if self.failed:
             return
@@ -404,8 +466,15 @@ class _PartGuard:
             counts, canonical = xmlguard.Counts(), True  # an empty part
         if counts is not None:
             counts.canonical = canonical
-        if counts is not None:
             check_counts(counts, self.part, self.path)
+            if counts.cells:  # a sheet (or a part that may be read as one): the formula scan's work
+                data = self.whole
+                if data is None and self.hits * self.info.file_size > xmlguard.MAX_SCAN_WORK:
+                    data = self.zf.read(self.info)
+                work = xmlguard.scan_work(data) if data is not None else self.hits * self.info.file_size
+                if work > xmlguard.MAX_SCAN_WORK:
+                    raise UnsafeFileError(f"{self.part} 的结构会让公式扫描反复读取（超过 {xmlguard.MAX_SCAN_WORK:,} "
+                                          "字节），疑似恶意文件，拒绝处理", path=str(self.path))
         return counts
 
     def _model(self) -> xmlguard.Model:
@@ -482,20 +551,10 @@ def _part_bytes(zf: zipfile.ZipFile, name: str) -> bytes:
 
 def check_expansion(zf: zipfile.ZipFile, path: Path) -> None:
     """Refuse a workbook whose cells, once their shared strings are copied into them, hold more than
-    :data:`MAX_SHEET_TEXT` characters; and a sheet whose formula scan would look at more than
-    :data:`xmlguard.MAX_SCAN_WORK` bytes. From the bounds first, counted exactly when they are not
-    enough."""
+    :data:`MAX_SHEET_TEXT` characters. From the bounds first, counted exactly when they are not enough."""
     guarded: dict[str, xmlguard.Counts | None] = getattr(zf, "guarded", {})
     sheets = {n: c for n, c in guarded.items() if c is not None and c.shared_cells}
     tables = {n: c for n, c in guarded.items() if c is not None and c.longest_string}
-    for name, counts in guarded.items():
-        if counts is not None and counts.cells and not counts.extra.get("scanned"):
-            data = _part_bytes(zf, name)
-            work = xmlguard.scan_work(data)
-            if work > xmlguard.MAX_SCAN_WORK:
-                raise UnsafeFileError(f"{name} 的结构会让公式扫描反复读取（约 {work:,} 字节），疑似恶意文件，拒绝处理",
-                                      path=str(path))
-            counts.extra["scanned"] = 1
     if not sheets or not tables:
         return
     longest = max(c.longest_string for c in tables.values())

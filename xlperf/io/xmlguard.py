@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # the canonical subset (see the module docstring); each search finds what it cannot prove
 _BAD_CELL = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,4}")')
@@ -54,7 +54,6 @@ class Counts:
     runs: int = 0  # the most runs in one rich text
     exact: bool = False
     canonical: bool = False  # spelled as fast() proves it (the readers' regular expressions read it)
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def _col_number(letters: str) -> int:
@@ -235,33 +234,29 @@ def recode(data: bytes) -> bytes | None:
     return text[text.index("?>") + 2:].encode("utf-8") if "?>" in text else None
 
 
-def scan_work(data: bytes) -> int:
+def scan_work(data: bytes, hits: int | None = None) -> int:
     """The work (bytes looked at) of ``readers._formula_scan`` on a sheet part: for each ``<f`` it looks
-    back to the cell that holds it and, when that cell holds an inline string, across the string."""
-    hits = data.count(b"<f")
-    if hits == 0:
-        return 0
-    if hits * len(data) <= MAX_SCAN_WORK:
-        return hits * len(data)  # a bound is enough
+    back to the cell that holds it and, when that cell holds an inline string, across the string. A bound
+    (hits x size) when that is small enough, else counted the way the scan works, stopping as soon as
+    it passes :data:`MAX_SCAN_WORK` (so that counting never costs more than that). ``hits``: the ``<f``
+    of the part when already counted."""
+    if hits is None:
+        hits = data.count(b"<f")
+    if hits == 0 or hits * len(data) <= MAX_SCAN_WORK:
+        return hits * len(data)
     work = 0
-    last_c = -1
-    span = 0
     pos = data.find(b"<f")
-    c = data.find(b"<c ")
     while pos != -1:
-        while c != -1 and c < pos:
-            last_c = c
-            close = data.find(b">", c)
-            span = 0
+        start = data.rfind(b"<c ", 0, pos)
+        work += pos - max(start, 0)
+        if start != -1:
+            close = data.find(b">", start, pos)
             if close != -1 and data.startswith(b"<is>", close + 1):
-                end = data.find(b"</is>", close)
-                line = data.find(b"\n", close)
-                stop = [x for x in (end, line) if x != -1]
-                span = (min(stop) if stop else len(data)) - close
-            c = data.find(b"<c ", c + 3)
-        work += pos - max(last_c, 0) + span
+                end, line = data.find(b"</is>", close), data.find(b"\n", close)
+                stops = [x for x in (end, line) if x != -1]
+                work += (min(stops) if stops else len(data)) - close
         if work > MAX_SCAN_WORK:
-            return work
+            break
         pos = data.find(b"<f", pos + 2)
     return work
 
