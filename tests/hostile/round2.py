@@ -191,6 +191,28 @@ def unused_parts(dst: Path, parts: int = 100) -> Path:
     return dst
 
 
+def deep_nesting(dst: Path, depth: int = 60_000) -> Path:
+    """A legitimate form whose sheet ends with ``depth`` nested unknown elements (no parser here recurses)."""
+    src = hc.seed_xlsx(dst.with_name(dst.stem + " 源.xlsx"), hc.seed_form("深层嵌套测试单位"))
+
+    def change(name: str, data: bytes):
+        if name == SHEET:
+            return [(name, data.replace(b"</worksheet>", b"<extLst>" + b"<x>" * depth + b"</x>" * depth
+                                        + b"</extLst></worksheet>"))]
+        return [(name, data)]
+
+    _rewrite(src, dst, change)
+    src.unlink()
+    return dst
+
+
+def bad_shared_index(src: Path, dst: Path) -> Path:
+    """Cells of type "s" whose index is beyond the shared strings, or negative."""
+    sheet = (f'<?xml version="1.0"?><worksheet xmlns="{sp.MAIN_NS}"><sheetData><row r="1"><c r="A1" t="s">'
+             '<v>99999999</v></c><c r="B1" t="s"><v>-5</v></c></row></sheetData></worksheet>').encode()
+    return _sheet(src, dst, sheet)
+
+
 FAR_STYLES = ["single_quotes", "spaces_around_eq", "newlines_tabs", "r_last", "charref", "lower_case", "prefix",
               "comments_pis", "utf16", "gb18030", "no_row_r"]
 MERGE_STYLES = ["single_quotes", "ref_dollar", "ref_lower", "ref_charref", "newlines_tabs"]
@@ -224,6 +246,8 @@ def build(root: Path) -> dict[str, Case]:
                                     "unsupported", ".xlsb")
     cases["binary_as_xlsx"] = Case(binary_workbook(root / "binary_as_xlsx.xlsx", [(0, 0), (1_048_575, 16_383)]),
                                    "unsupported", ".xlsb")
+    cases["deep_nesting"] = Case(deep_nesting(root / "deep_nesting.xlsx"), None)
+    cases["bad_shared_index"] = Case(bad_shared_index(seed, root / "bad_shared_index.xlsx"), "unreadable", "损坏")
     cases["unused_parts"] = Case(unused_parts(root / "unused_parts.xlsx"), None)
     cases["respelled_seed"] = Case(respelled_seed(seed, root / "respelled_seed.xlsx"), None)
     return cases

@@ -147,7 +147,7 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
     zf.uncounted = set()
     try:
         # relationships first: they say which parts a reader decodes (the others are only streamed)
-        decoded: set[str] | None = None
+        decoded: frozenset[str] | None = None
         for info in sorted(infos, key=lambda i: not i.filename.lower().endswith(".rels")):
             if guarded_member(info.filename):
                 if decoded is None and not info.filename.lower().endswith(".rels"):
@@ -184,22 +184,37 @@ _FIXED_PARTS = frozenset({"xl/workbook.xml", "xl/sharedstrings.xml", "xl/styles.
                           "[content_types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"})
 
 
-def decoded_parts(zf: zipfile.ZipFile) -> set[str] | None:
+def decoded_parts(zf: zipfile.ZipFile) -> frozenset[str] | None:
     """The members (lower case) a reader may decode: the targets of every relationship, resolved every
     way a reader resolves them (from the relationship's folder, from ``xl/``, from the root), and the
     parts read by their fixed names. ``None`` when a relationships part cannot be parsed (then every
     member is counted)."""
+    try:
+        rels = tuple((name.lower(), read_checked(zf, name)) for name in zf.namelist() if name.lower().endswith(".rels"))
+    except KeyError:
+        return None
+    if sum(len(data) for _, data in rels) > 64 * 1024:  # (copies of one template share their relationships)
+        return _decoded_parts(rels)
+    hit = _DECODED.get(rels)
+    if hit is None:
+        if len(_DECODED) >= 64:
+            _DECODED.clear()
+        hit = _DECODED[rels] = _decoded_parts(rels)
+    return hit
+
+
+_DECODED: dict[tuple[tuple[str, bytes], ...], frozenset[str] | None] = {}
+
+
+def _decoded_parts(rels: tuple[tuple[str, bytes], ...]) -> frozenset[str] | None:
     import posixpath
     from xml.etree.ElementTree import ParseError, fromstring
 
     out = set(_FIXED_PARTS)
-    for name in zf.namelist():
-        low = name.lower()
-        if not low.endswith(".rels"):
-            continue
+    for low, data in rels:
         try:
-            root = fromstring(read_checked(zf, name))
-        except (ParseError, ValueError, KeyError):
+            root = fromstring(data)
+        except (ParseError, ValueError):
             return None
         folder = posixpath.dirname(posixpath.dirname(low))  # D/_rels/N.rels: relative to D
         for el in root.iter():
@@ -210,7 +225,7 @@ def decoded_parts(zf: zipfile.ZipFile) -> set[str] | None:
             out.add(t.lstrip("/"))
             out.add(posixpath.normpath(posixpath.join(folder, t)).lstrip("/"))
             out.add(posixpath.normpath("xl/" + t).lstrip("/"))
-    return out
+    return frozenset(out)
 
 
 def guard_part(zf: zipfile.ZipFile, name: str, path: Path) -> None:
