@@ -213,6 +213,17 @@ def bad_shared_index(src: Path, dst: Path) -> Path:
     return _sheet(src, dst, sheet)
 
 
+def whole_line_merge(src: Path, dst: Path, ref: str) -> Path:
+    """The form with one more merged range given by whole columns or rows (``A60:XFD``, ``60:1048576``)."""
+    def change(name: str, data: bytes):
+        if name == SHEET:
+            return [(name, data.replace(b'<mergeCell ref="A1:K1"', f'<mergeCell ref="{ref}"/><mergeCell ref="A1:K1"'
+                                        .encode(), 1))]
+        return [(name, data)]
+
+    return _rewrite(src, dst, change)
+
+
 FAR_STYLES = ["single_quotes", "spaces_around_eq", "newlines_tabs", "r_last", "charref", "lower_case", "prefix",
               "comments_pis", "utf16", "gb18030", "no_row_r"]
 MERGE_STYLES = ["single_quotes", "ref_dollar", "ref_lower", "ref_charref", "newlines_tabs"]
@@ -248,6 +259,9 @@ def build(root: Path) -> dict[str, Case]:
                                    "unsupported", ".xlsb")
     cases["deep_nesting"] = Case(deep_nesting(root / "deep_nesting.xlsx"), None)
     cases["bad_shared_index"] = Case(bad_shared_index(seed, root / "bad_shared_index.xlsx"), "unreadable", "损坏")
+    for label, ref in (("columns", "A60:XFD"), ("rows", "60:1048576"), ("column_letters", "A:XFD")):
+        cases[f"merge_whole_{label}"] = Case(whole_line_merge(seed, root / f"merge_whole_{label}.xlsx", ref),
+                                             "unreadable", "损坏")
     cases["unused_parts"] = Case(unused_parts(root / "unused_parts.xlsx"), None)
     cases["respelled_seed"] = Case(respelled_seed(seed, root / "respelled_seed.xlsx"), None)
     return cases

@@ -80,7 +80,8 @@ def report(cases, corpus_state, tmp_path_factory):
 
 NAMES = ([f"far_{s}" for s in round2.FAR_STYLES] + ["far_positional"] + [f"merge_{s}" for s in round2.MERGE_STYLES]
          + ["sheet_named_dat", "sheet_part_case", "shared_expansion", "rich_text_runs", "shared_runs",
-            "legacy_stream_case", "binary_workbook", "binary_as_xlsx", "deep_nesting", "bad_shared_index", "unused_parts",
+            "legacy_stream_case", "binary_workbook", "binary_as_xlsx", "deep_nesting", "bad_shared_index", "merge_whole_columns",
+            "merge_whole_rows", "merge_whole_column_letters", "unused_parts",
             "respelled_seed"])
 
 
