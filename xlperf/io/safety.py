@@ -426,15 +426,14 @@ class _Uncounted:
 
 class _PartGuard:
     """The counts of one OOXML part (:mod:`xlperf.io.xmlguard`): the fast proof on a part read in one
-    piece, else expat (streamed, chunk by chunk), then the limits."""
+    piece (or chunk by chunk, :class:`xmlguard.ChunkProof`, for a part over 1 MB), else expat; then the
+    limits."""
 
     def __init__(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
         self.zf, self.info, self.part, self.path = zf, info, info.filename, path
-        self.model: xmlguard.Model | None = None
         self.first = True
         self.whole: bytes | None = None
-        self.failed = False
-        self.canonical = True
+        self.proof = xmlguard.ChunkProof(MAX_SHEET_CELLS)
         self.hits = 0  # "<f" seen in the chunks (the formula scan's work grows with them)
         self.tail = b""
 
@@ -443,42 +442,24 @@ class _PartGuard:
             self.whole = chunk  # the part in one piece: this is the only call
             self.first = False
             return
-        if self.canonical:
-            self.canonical = xmlguard.spelled_canonically(buf, self.first)
+        self.first = False
+        self.proof.feed(chunk, buf)
         self.hits += chunk.count(b"<f") + (self.tail.endswith(b"<") and chunk.startswith(b"f"))
         self.tail = chunk[-1:]
-        self.first = False
-        if self.failed:
-            return
-        if self.model is None:
-            self.model = self._model()
-        try:
-            self.model.feed(chunk)
-        except xmlguard.ModelError:
-            self.failed = True  # read again whole, repaired (see _exact)
-        except xmlguard.DtdError:
-            raise self._dtd() from None
 
     def close(self) -> xmlguard.Counts | None:
-        canonical = False
         if self.whole is not None:
             counts = xmlguard.fast(self.whole)
             canonical = counts is not None
             if counts is None or not self._within(counts):
                 counts = exact_counts(self.whole, self.part, self.path)
-        elif self.model is not None and not self.failed:
-            canonical = self.canonical
-            try:
-                self.model.feed(b"", True)
-                counts = self.model.counts
-            except xmlguard.ModelError:
-                counts = exact_counts(self.zf.read(self.info), self.part, self.path)
-            except xmlguard.DtdError:
-                raise self._dtd() from None
-        elif self.failed:
-            counts = exact_counts(self.zf.read(self.info), self.part, self.path)
-        else:
+        elif self.first:
             counts, canonical = xmlguard.Counts(), True  # an empty part
+        else:
+            canonical = self.proof.spelled
+            counts = self.proof.counts()
+            if counts is None or not self._within(counts):
+                counts = self._streamed_model()
         if counts is not None:
             counts.canonical = canonical
             check_counts(counts, self.part, self.path)
@@ -491,6 +472,19 @@ class _PartGuard:
                     raise UnsafeFileError(f"{self.part} 的结构会让公式扫描反复读取（超过 {xmlguard.MAX_SCAN_WORK:,} "
                                           "字节），疑似恶意文件，拒绝处理", path=str(self.path))
         return counts
+
+    def _streamed_model(self) -> xmlguard.Counts | None:
+        """The model over the part inflated again chunk by chunk (bounded memory)."""
+        model = self._model()
+        try:
+            for chunk in _chunks(self.zf, self.info):
+                model.feed(chunk)
+            model.feed(b"", True)
+            return model.counts
+        except xmlguard.ModelError:
+            return exact_counts(self.zf.read(self.info), self.part, self.path)
+        except xmlguard.DtdError:
+            raise self._dtd() from None
 
     def _model(self) -> xmlguard.Model:
         return _new_model(self.part, self.path)
@@ -577,11 +571,17 @@ def check_expansion(zf: zipfile.ZipFile, path: Path) -> None:
         return
     for name in list(tables) + list(sheets):
         counts = guarded[name]
-        if counts is not None and not counts.exact:
-            exact = exact_counts(_part_bytes(zf, name), name, path)
-            if exact is not None:
-                exact.canonical = counts.canonical
-            guarded[name] = exact
+        if counts is None or counts.exact:
+            continue
+        if name not in tables:  # a sheet: only its shared-string references are needed (a lighter pass)
+            refs = xmlguard.shared_refs(_chunks(zf, zf.getinfo(name)))
+            if refs is not None:
+                counts.shared_refs = refs
+                continue
+        exact = exact_counts(_part_bytes(zf, name), name, path)
+        if exact is not None:
+            exact.canonical = counts.canonical
+        guarded[name] = exact
     sizes: list[int] = []
     for name in tables:
         strings = (guarded[name] or xmlguard.Counts()).strings or []

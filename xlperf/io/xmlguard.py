@@ -19,6 +19,7 @@ the sheet-XML scan's work) are enforced on these counts, never on how the XML ha
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.parsers.expat
 from collections import Counter
@@ -105,10 +106,79 @@ def fast(data: bytes) -> Counts | None:
     return counts
 
 
-def spelled_canonically(buf: bytes, first: bool) -> bool:
-    """One chunk of a streamed part in the canonical spelling (``first``: the chunk that holds the
-    prolog). A chunk boundary inside a tag can only make this False (the part is then read by parse)."""
-    return ((not first or utf8_declared(buf)) and not _BAD_CELL.search(buf) and not _PREFIXED.search(buf))
+_BAD_CELL_WIDE = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,7}")')
+_BAD_REF_WIDE = re.compile(
+    rb'ref(?:(?<=[\t\n\r]ref)\s*=|(?<= ref)(?:\s+=|=(?!"(?:[A-Z][0-9]{1,7}:)?[A-Z][0-9]{1,7}")))')
+
+
+def _greater(n: int) -> bytes:
+    """A regular expression for the decimal numbers above ``n`` (leading zeros count as digits: only
+    ever more, never fewer, matches)."""
+    digits = str(n)
+    alts = [f"[0-9]{{{len(digits) + 1},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            alts.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{len(digits) - i - 1}}}")
+    return ("(?:" + "|".join(alts) + ")").encode()
+
+
+@functools.lru_cache(maxsize=8)
+def _beyond(rows: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Cells and range corners in a row beyond ``rows`` (canonical spelling: one column letter)."""
+    gt = _greater(rows)
+    return (re.compile(rb'<c r="[A-Z]' + gt + rb'"'),
+            re.compile(rb' ref="(?:[A-Z][0-9]{1,7}:)?[A-Z]' + gt + rb'[:"]'))
+
+
+class ChunkProof:
+    """:func:`fast` for a part streamed in chunks (parts over 1 MB: a big form's sheet), so that a big
+    canonical sheet is not parsed element by element: every cell spelled ``<c r="A123456"`` (one letter),
+    every range canonical, and no cell or corner beyond the row that keeps 26 columns within ``cap``.
+    ``spelled``: the canonical spelling held (the readers' regular expressions read the part); ``counts()``:
+    the bounds, or None (then the model counts the part). A chunk boundary inside a tag can only make a
+    check fail (the chunks are searched with the 32 bytes before them)."""
+
+    def __init__(self, cap: int) -> None:
+        self.rows = max(1, cap // FAST_COLS)
+        self.spelled = self.ok = True
+        self.first = True
+        self.end = b""
+        self.cells = self.runs = self.chunks = 0
+
+    def feed(self, chunk: bytes, buf: bytes) -> None:
+        if not self.spelled:
+            return
+        if (self.first and not utf8_declared(buf)) or self._bad(buf):
+            self.spelled = self.ok = False
+            return
+        self.first = False
+        self.end = buf[-48:]
+        if self.ok:
+            cells, refs = _beyond(self.rows)
+            if b"si>" in buf or cells.search(buf) or refs.search(buf):
+                self.ok = False  # (shared strings in a streamed part: counted by the model)
+        self.cells += chunk.count(b"<c ")
+        self.runs += chunk.count(b"<r>") + chunk.count(b"<r ") + chunk.count(b":r>") + chunk.count(b":r ")
+        self.chunks += 1
+
+    @staticmethod
+    def _bad(buf: bytes, final: bool = False) -> bool:
+        """A tag the canonical spelling does not allow; one cut by the end of the chunk (within its last
+        24 bytes) is looked at with the next chunk, which starts 32 bytes earlier (or in ``counts``)."""
+        for rx in (_BAD_CELL_WIDE, _PREFIXED, _BAD_REF_WIDE):
+            m = rx.search(buf)
+            if m is not None and (final or m.start() < len(buf) - 24):
+                return True
+        return False
+
+    def counts(self) -> Counts | None:
+        if self.spelled and self._bad(self.end, final=True):
+            self.spelled = self.ok = False
+        if not (self.spelled and self.ok) or self.runs + self.chunks > MAX_RUNS:
+            return None
+        cells = self.cells + self.chunks  # a cell tag split by a chunk boundary is counted in neither
+        return Counts(rows=self.rows, cols=FAST_COLS if cells else 0, cells=cells, shared_cells=cells,
+                      runs=self.runs + self.chunks, canonical=True)
 
 
 class ModelError(Exception):
@@ -342,3 +412,42 @@ def scan_cells(data: bytes, percent: frozenset[int] = frozenset()
             continue
         return scan.formulas, scan.styled
     return {}, set()
+
+
+def shared_refs(chunks) -> Counter[int] | None:
+    """How often each shared-string index is used by the cells of a sheet (what :class:`Model` counts,
+    by a lighter pass: only cells and values are looked at); None when expat cannot read the part."""
+    refs: Counter[int] = Counter()
+    state = {"shared": False, "value": None}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2]
+        if name == "c":
+            state["shared"] = attrs.get("t") == "s"
+        elif name == "v" and state["shared"]:
+            state["value"] = []
+
+    def end(tag: str) -> None:
+        value = state["value"]
+        if value is not None and tag.rpartition(":")[2] == "v":
+            text = "".join(value).strip()
+            state["value"] = None
+            if text.isdigit() and len(text) < 10:
+                refs[int(text)] += 1
+
+    def chars(text: str) -> None:
+        if state["value"] is not None:
+            state["value"].append(text)
+
+    p = xml.parsers.expat.ParserCreate()
+    p.buffer_text = True
+    p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.StartDoctypeDeclHandler = lambda *a: (_ for _ in ()).throw(DtdError())
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    try:
+        for chunk in chunks:
+            p.Parse(chunk, False)
+        p.Parse(b"", True)
+    except (xml.parsers.expat.ExpatError, ValueError, DtdError):
+        return None
+    return refs
