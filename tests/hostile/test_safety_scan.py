@@ -92,3 +92,55 @@ def test_dtd_behind_a_comment_holding_markup_is_refused(tmp_path):
              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
     with pytest.raises(UnsafeFileError, match="DTD"):
         check_zip(_workbook(tmp_path, sheet))
+
+
+def _big_canonical(rows: int, tail: bytes = b"") -> bytes:
+    body = b"".join(b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c><c r="K%d" s="1"><v>1</v></c></row>' % (r, r, r, r)
+                    for r in range(1, rows + 1))
+    return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + body + tail + b"</sheetData></worksheet>")
+
+
+def _zip_with_sheet(tmp_path: Path, sheet: bytes) -> Path:
+    return _workbook(tmp_path, sheet)
+
+
+def test_a_big_canonical_sheet_is_proved_in_chunks(tmp_path):
+    """A sheet over 1 MB in the canonical spelling is proved chunk by chunk (no parse): its counts are
+    bounds, not the model's."""
+    sheet = _big_canonical(30_000)
+    assert len(sheet) > 2 * safety._CHUNK
+    with check_zip(_zip_with_sheet(tmp_path, sheet)) as zf:
+        counts = zf.guarded["xl/worksheets/sheet1.xml"]
+    assert counts is not None and counts.canonical and not counts.exact
+    assert counts.rows * counts.cols <= safety.MAX_SHEET_CELLS and counts.cells >= 60_000
+
+
+@pytest.mark.parametrize("where", ["chunk_boundary", "end"])
+def test_a_far_cell_cut_by_a_chunk_boundary_is_found(tmp_path, where):
+    """A cell spelled otherwise, cut by the 1 MB boundary of the stream or in the last bytes of the part."""
+    far = b"<c r='XFD1048576'/>"
+    if where == "end":
+        sheet = _big_canonical(30_000)[:-len(b"</worksheet>")] + b"<x>" + far + b"</x></worksheet>"
+    else:
+        sheet = _big_canonical(30_000)
+        cut = safety._CHUNK - 4  # '<c r' before the boundary, "='XFD…" after it
+        at = sheet.rfind(b"</row>", 0, cut) + len(b"</row>")
+        sheet = sheet[:at] + b" " * (cut - at) + far + sheet[at:]
+    with pytest.raises(UnsafeFileError, match="单元格范围过大"):
+        check_zip(_zip_with_sheet(tmp_path, sheet)).close()
+
+
+def test_chunk_proof_never_below_the_model_on_boundaries():
+    """Every cut of a small canonical part into two chunks: the proof holds or declines, never less."""
+    from xlperf.io import xmlguard
+
+    part = _big_canonical(3, tail=b'<row r="9"><c r="B9"/></row>')
+    model = safety.exact_counts(part, "x", Path("x"))
+    for cut in range(1, len(part)):
+        proof = xmlguard.ChunkProof(safety.MAX_SHEET_CELLS)
+        proof.feed(part[:cut], part[:cut])
+        proof.feed(part[cut:], part[max(0, cut - 32):])
+        counts = proof.counts()
+        if counts is not None:
+            assert counts.rows >= model.rows and counts.cols >= model.cols and counts.cells >= model.cells, cut
