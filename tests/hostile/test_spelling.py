@@ -164,3 +164,26 @@ def test_a_dtd_in_utf16_is_refused(seed, tmp_path):
     path = sp.workbook_with_sheet(seed, tmp_path / "dtd16.xlsx", xml)
     with pytest.raises(UnsafeFileError, match="DTD"):
         safety.check_zip(path).close()
+
+
+def test_shared_string_references_counted_fast_or_by_the_parse(no_caps):
+    """The C-speed count of a sheet's shared-string references equals the parse's, or declines."""
+    rnd = random.Random(5)
+    fast_used = 0
+    for _ in range(1500):
+        cells = _cells(rnd)
+        style = sp.random_style(rnd, len(cells)) if rnd.random() < 0.6 else sp.Style()
+        data = sp.sheet_xml(cells, style).decode(style.encoding)
+        typed = f"t{style.eq}{style.quote}n{style.quote}"
+        sep = "<" + style.prefix + "c"
+        data = sep.join(part.replace(typed, f"t{style.eq}{style.quote}s{style.quote}", 1) if rnd.random() < 0.6
+                        else part for part in data.split(sep))
+        raw = data.encode(style.encoding)
+        exact = model(raw).shared_refs  # (the model recodes what expat cannot read: GB18030)
+        light = xmlguard.shared_refs([raw])
+        assert light is None or light == exact, (cells, style)
+        fast = xmlguard.fast_shared_refs(raw)
+        if fast is not None:
+            fast_used += 1
+            assert fast == exact, (cells, style)
+    assert fast_used > 200

@@ -574,7 +574,9 @@ def check_expansion(zf: zipfile.ZipFile, path: Path) -> None:
         if counts is None or counts.exact:
             continue
         if name not in tables:  # a sheet: only its shared-string references are needed (a lighter pass)
-            refs = xmlguard.shared_refs(_chunks(zf, zf.getinfo(name)))
+            refs = xmlguard.fast_shared_refs(_part_bytes(zf, name)) if counts.canonical else None
+            if refs is None:
+                refs = xmlguard.shared_refs(_chunks(zf, zf.getinfo(name)))
             if refs is not None:
                 counts.shared_refs = refs
                 continue

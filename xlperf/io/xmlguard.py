@@ -451,3 +451,22 @@ def shared_refs(chunks) -> Counter[int] | None:
     except (xml.parsers.expat.ExpatError, ValueError, DtdError):
         return None
     return refs
+
+
+_SHARED_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"[^>]*? t="s"[^>/]*><v>([0-9]{1,9})</v>')
+# any other spelling of a type attribute: white space around "=", another quote, a reference in the
+# value, a tab or line break before it (two searches with a literal start: fast)
+_TYPE_SPACED = re.compile(rb"t[ \t\n\r]+=")
+_TYPE_ODD = re.compile(rb't=(?:(?<=[\t\n\r]t=)|[^"]|"&)')
+
+
+def fast_shared_refs(data: bytes) -> Counter[int] | None:
+    """:func:`shared_refs` at C speed for a sheet whose shared-string cells are all spelled
+    ``<c r="A1" … t="s"><v>7</v>``: every ``t="s"`` in the part is one of them and no type attribute is
+    spelled otherwise; None when that cannot be shown (then the parse counts)."""
+    if not utf8_declared(data) or _TYPE_SPACED.search(data) or _TYPE_ODD.search(data):
+        return None
+    found = _SHARED_CELL.findall(data)
+    if len(found) != data.count(b' t="s"'):
+        return None
+    return Counter(map(int, found))
