@@ -1,6 +1,6 @@
 """Readers into :class:`~xlperf.core.grid.Grid`.
 
-* ``fast`` (default): python-calamine for values and merges (``.xlsx .xlsm .xls .xlsb .ods``), plus a
+* ``fast`` (default): python-calamine for values and merges (``.xlsx .xlsm .xls .ods``; ``.xlsb`` is refused), plus a
   regex scan of the sheet XML for formulas, so totals without a cached result can be recomputed;
 * ``openpyxl``: the workbook object the file adapters edit; formulas and values both reachable;
 * pasted text: tab-separated, as copied out of Excel.
