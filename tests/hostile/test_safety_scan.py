@@ -144,3 +144,11 @@ def test_chunk_proof_never_below_the_model_on_boundaries():
         counts = proof.counts()
         if counts is not None:
             assert counts.rows >= model.rows and counts.cols >= model.cols and counts.cells >= model.cells, cut
+
+
+def test_an_empty_part_holds_nothing():
+    from xlperf.io import xmlguard
+
+    for data in (b"", b"  \r\n"):
+        counts = xmlguard.fast(data)
+        assert counts is not None and (counts.rows, counts.cols, counts.cells) == (0, 0, 0)

@@ -86,6 +86,8 @@ def utf8_declared(data: bytes) -> bool:
 def fast(data: bytes) -> Counts | None:
     """Bounds for a part in the canonical subset, or None. Cost: four C-level searches of a sheet part,
     a few substring tests of any other."""
+    if not data.strip():
+        return Counts(canonical=True)  # an empty part: nothing for any reader to build
     if not utf8_declared(data):
         return None
     has_cells, has_refs = b"<c" in data, b"ref" in data
