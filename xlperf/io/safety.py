@@ -433,7 +433,7 @@ class _PartGuard:
         self.zf, self.info, self.part, self.path = zf, info, info.filename, path
         self.first = True
         self.whole: bytes | None = None
-        self.proof = xmlguard.ChunkProof(MAX_SHEET_CELLS)
+        self.proof: xmlguard.ChunkProof | None = None  # (a part in several chunks only)
         self.hits = 0  # "<f" seen in the chunks (the formula scan's work grows with them)
         self.tail = b""
 
@@ -443,6 +443,8 @@ class _PartGuard:
             self.first = False
             return
         self.first = False
+        if self.proof is None:
+            self.proof = xmlguard.ChunkProof(MAX_SHEET_CELLS)
         self.proof.feed(chunk, buf)
         self.hits += chunk.count(b"<f") + (self.tail.endswith(b"<") and chunk.startswith(b"f"))
         self.tail = chunk[-1:]
@@ -456,6 +458,7 @@ class _PartGuard:
         elif self.first:
             counts, canonical = xmlguard.Counts(), True  # an empty part
         else:
+            assert self.proof is not None
             canonical = self.proof.spelled
             counts = self.proof.counts()
             if counts is None or not self._within(counts):
