@@ -9,7 +9,7 @@ this script stays small: it imports nothing of xlperf and builds the corpus in a
 child's ``VmHWM`` (its own peak since exec, from /proc) is printed beside it as a cross-check.
 Baselines: the interpreter with xlperf's CLI loaded, and the same commands on a good form.
 
-Cases (tests/hostile/corpus.py, plus a 1 GB bomb generated here):
+Cases (tests/hostile/corpus.py, plus a 1 GB bomb generated here; then tests/hostile/round2.py):
   billion_laughs    a sheet XML with nested entity declarations (10^9 "lol"s if expanded)
   billion_laughs_late  the same after a 1.5 MB comment (past any look at the first bytes only)
   declared_bomb     an 11 KB zip whose directory declares a 4 GB sheet
@@ -20,6 +20,14 @@ Cases (tests/hostile/corpus.py, plus a 1 GB bomb generated here):
   huge_merge        the form plus a merged range A12:XFD1048576
   ods_repeat_bomb   a 1 KB .ods: a row repeated 20,000 times holding a text cell repeated 1,000 times
   legacy_far_cell   the seed .xls with one cell moved to IV65536 (65,536 x 256 cells)
+  far_*             far_cell spelled otherwise: single quotes, line breaks and tabs around "=", character
+                    references, a namespace prefix, UTF-16, GB18030, 16,385 cells without r in one row
+  merge_ref_dollar  huge_merge as $A$12:$XFD$1048576
+  sheet_named_dat   far_cell in a sheet part called s.dat
+  shared_expansion  one 30,000-character shared string used by 3,000 cells (90 million characters)
+  rich_text_runs    an inline rich text of 4,000 runs (the sheet scan's work grows with runs x length)
+  shared_runs       a shared string of 40,000 runs
+  legacy_stream_case  legacy_far_cell with its stream called WORKBOOK
 
 Usage: python benchmarks/bench_bombs.py [--repeat 3] [--keep DIR]
 Exit code 1 when a bomb takes 2 s or more, or 200 MB or more, or is not rejected.
@@ -41,14 +49,20 @@ ROOT = Path(__file__).resolve().parents[1]
 LIMIT_S = 2.0
 LIMIT_MB = 200.0
 BOMBS = ["billion_laughs", "billion_laughs_late", "declared_bomb", "ratio_bomb", "ratio_bomb_1gb", "understated_bomb",
-         "far_cell", "huge_merge", "ods_repeat_bomb", "legacy_far_cell"]
+         "far_cell", "huge_merge", "ods_repeat_bomb", "legacy_far_cell",
+         # round 2 (issue 18, tests/hostile/round2.py): the same limits whatever the spelling
+         "far_single_quotes", "far_newlines_tabs", "far_charref", "far_prefix", "far_utf16", "far_gb18030",
+         "far_positional", "merge_ref_dollar", "sheet_named_dat", "shared_expansion", "rich_text_runs",
+         "shared_runs", "legacy_stream_case"]
 
 BUILD = """
 import json, sys
 from pathlib import Path
 from tests.hostile import corpus as hc
+from tests.hostile import round2
 work = Path(sys.argv[1])
 cases = {name: str(c.path) for name, c in hc.build(work / "corpus").items()}
+cases.update({name: str(c.path) for name, c in round2.build(work / "round2").items() if c.kind})
 cases["ratio_bomb_1gb"] = str(hc.ratio_bomb(Path(cases["good"]), work / "ratio_bomb_1gb.xlsx", size_mb=1024))
 print(json.dumps(cases))
 """

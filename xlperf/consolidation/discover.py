@@ -13,7 +13,7 @@ from .schema import SUMMARY_SHEETS
 
 WORKBOOK_EXTS = (".xlsx", ".xlsm", ".xls", ".ods")
 # also picked up in folders, to be listed as 跳过 with the reason (另存为 .xlsx), never silently left out
-LISTED_EXTS = WORKBOOK_EXTS + (".et", ".ett")
+LISTED_EXTS = WORKBOOK_EXTS + (".et", ".ett", ".xlsb")
 
 SUMMARY_REASON = "这是 xlperf 生成的汇总文件（含 部门汇总/文件清单 工作表），不作为输入"
 

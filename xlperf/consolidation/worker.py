@@ -277,16 +277,19 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
 def _drain(ex: Any, it: Iterator[list[WorkItem]], pending: deque[tuple[list[WorkItem], Any]],
            validate: bool, config: Config | None = None) -> Iterator[FileReport]:
     """Results in input order. When a worker process dies (a native crash reading a hostile file
-    takes down the process that reads it, never this one), the pool is broken: the files of the chunks
-    in flight are read again one by one, each in a fresh process of its own (:func:`_isolated`), so
-    that only the file that kills its reader is listed as 跳过; the rest go on in a new pool."""
+    takes down the process that reads it, never this one) or does not answer within
+    :data:`ISOLATED_TIMEOUT` per file, the pool is given up: the files of the chunks in flight are read
+    again one by one, each in a fresh process of its own (:func:`_isolated`), so that only the file that
+    kills (or hangs) its reader is listed as 跳过; the rest go on in a new pool."""
     broken = False
     try:
         while pending:
             chunk, fut = pending.popleft()
             try:
-                results = fut.result() if fut is not None else None
-            except Exception:  # a broken pool (a worker died)
+                # a worker that never answers is treated as a dead one (its files are then read alone,
+                # each with the bound of _isolated): the batch always finishes
+                results = fut.result(timeout=ISOLATED_TIMEOUT * len(chunk)) if fut is not None else None
+            except Exception:  # a broken pool (a worker died), or no answer within the bound
                 broken = True
                 results = None
             if results is None:

@@ -1,6 +1,6 @@
 """Readers into :class:`~xlperf.core.grid.Grid`.
 
-* ``fast`` (default): python-calamine for values and merges (``.xlsx .xlsm .xls .xlsb .ods``), plus a
+* ``fast`` (default): python-calamine for values and merges (``.xlsx .xlsm .xls .ods``; ``.xlsb`` is refused), plus a
   regex scan of the sheet XML for formulas, so totals without a cached result can be recomputed;
 * ``openpyxl``: the workbook object the file adapters edit; formulas and values both reachable;
 * pasted text: tab-separated, as copied out of Excel.
@@ -227,6 +227,9 @@ def check_sheet_entries(zf: zipfile.ZipFile, path: Path) -> None:
     more than :data:`MAX_SHEETS` entries, or several entries pointing at one part (counted from the
     parsed ``workbook.xml``, whatever its spelling)."""
     info = workbook_info(zf)  # the one parse of the sheet list (memoised), shared with the readers
+    for part in set(info.parts.values()):  # a sheet whose name check_zip did not take for XML
+        if part in zf.namelist():
+            safety.guard_part(zf, part, path)
     if info.entries > MAX_SHEETS:
         raise UnsafeFileError(f"工作表超过 {MAX_SHEETS} 个，拒绝处理", path=str(path))
     pointed = [t for t in info.targets if t]
@@ -284,6 +287,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
         data = safety.read_checked(zf, part)
     except KeyError:
         return {}, set()
+    if safety.spelled_otherwise(zf, part):  # quotes, prefixes, references …: parsed, not pattern-matched
+        return safety.xmlguard.scan_cells(data, percent)
     cells: set[tuple[int, int]] = set()
     if percent:
         for m in _STYLED_CELL.finditer(data):

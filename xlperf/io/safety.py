@@ -23,6 +23,8 @@ from ..errors import (
     UnsafeFileError,
     UnsupportedFormatError,
 )
+from . import xmlguard
+from .xmlguard import Counts
 
 
 def env_limit(name: str, default: int, *, low: int = 1, high: int = 10**12) -> int:
@@ -55,28 +57,14 @@ MAX_SHEET_CELLS = env_limit("XLPERF_MAX_SHEET_CELLS", 2_000_000, high=10**10)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-# the row and the column letters of every cell (<c r="B5">) and row (<row r="5">) reference, and the
-# far corner of the ranges that make readers create cells (merges, notes, hyperlinks; not <dimension>,
-# which no reader trusts, nor autoFilter); text can hold such characters only in theory
-_ROW_REF_RE = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,9})"')
-_COL_REF_RE = re.compile(rb' r="([A-Z]{1,3})[0-9]')
-_RANGE_REF_RE = re.compile(rb'(?<!dimension)(?<!autoFilter) ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
-# _RANGE_REF_RE as a scan that starts with a literal (the regex engine then jumps from one ' ref="' to
-# the next instead of trying two lookbehinds at every byte; eight times faster): the element name
-# before each match ('dimension', 'autoFilter') is looked at by the caller
-_ANY_RANGE_RE = re.compile(rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
 _XML_SPACE = b" \t\r\n"
-# does a part reach beyond A1:Z9999? a cell or row reference with a row of five digits or more, or a
-# column of two letters or more (what _ROW_REF_RE / _COL_REF_RE would find beyond that corner); found as
-# plain substrings once capital letters are folded to "A" and digits to "0" (one C pass, no regex):
-# ' r="' + [A-Z]{0,3} + [0-9]{5} and ' r="' + [A-Z]{2}
-_SHAPE = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
-_DEEP_ROWS = tuple(b' r="' + b"A" * k + b"00000" for k in range(4))
-_WIDE_COLS = b' r="AA'
-_SMALL_ROWS, _SMALL_COLS = 9999, 26
-# the ranges _RANGE_REF_RE leaves out, found the same way as all ranges are (by literal prefixes)
-_SKIPPED_RANGE_RES = tuple(re.compile(name + rb' ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?([A-Z]{1,3})([0-9]{1,9})"')
-                           for name in (b"dimension", b"autoFilter"))
+# the text of all cells of a workbook once shared strings are expanded (python-calamine copies a shared
+# string into every cell that uses it: one 32,000-character string used by 100,000 cells is 3 GB)
+MAX_SHEET_TEXT = env_limit("XLPERF_MAX_SHEET_TEXT_MB", 32, high=100_000) * 1_000_000
+MAX_RUNS = xmlguard.MAX_RUNS
+# members never read as XML by any reader (pictures, embedded binaries): not parsed
+_BINARY_EXTS = (".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".wdp",
+                ".jfif", ".ico", ".pdf", ".mp3", ".mp4", ".wav", ".avi", ".mov", ".svgz", ".odttf", ".fntdata")
 
 
 def sniff(path: Path) -> str:
@@ -116,6 +104,8 @@ class CheckedZip(zipfile.ZipFile):
     inflated in full (size and CRC verified), so that the reader does not inflate them a second time."""
 
     checked: dict[str, bytes]
+    guarded: dict[str, Counts | None]  # every member the guard read: what it asks the readers to build
+    uncounted: set[str]  # members no relationship points at: streamed (sizes, DTD), not counted
 
 
 def read_checked(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -153,33 +143,123 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
         )
     actual = 0
     kept = 0
+    zf.guarded = {}
+    zf.uncounted = set()
     try:
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")) and not info.filename.startswith(
-                ("xl/theme/", "xl/printerSettings/")
-            ):
+        # relationships first: they say which parts a reader decodes (the others are only streamed)
+        decoded: frozenset[str] | None = None
+        for info in sorted(infos, key=lambda i: not i.filename.lower().endswith(".rels")):
+            if guarded_member(info.filename):
+                if decoded is None and not info.filename.lower().endswith(".rels"):
+                    decoded = decoded_parts(zf)
+                count = decoded is None or info.filename.lower() in decoded
                 keep = info.file_size <= _KEEP_PART and kept + info.file_size <= _KEEP_TOTAL
-                actual += _check_member(zf, info, path, cap - actual, zf.checked if keep else None)
+                seen, counts = _check_member(zf, info, path, cap - actual, zf.checked if keep else None, count=count)
+                actual += seen
+                zf.guarded[info.filename] = counts
+                if not count:
+                    zf.uncounted.add(info.filename)
                 if keep:
                     kept += info.file_size
+        if any(i.filename.lower() == "xl/workbook.bin" for i in infos):
+            # python-calamine reads a binary workbook (.xlsb) with its own reader, whose cells no XML guard
+            # sees (one record at column 4,000,000,000 aborts the process): not read at all
+            raise UnsupportedFormatError(XLSB_REFUSED, path=str(path))
+        check_expansion(zf, path)
     except BaseException:
         zf.close()
         raise
     return zf
 
 
+def guarded_member(name: str) -> bool:
+    """Every member a reader may decode as XML, whatever its name (a sheet can be called anything its
+    relationship says): all but pictures and embedded binaries, and the ``mimetype`` of an .ods."""
+    low = name.lower()
+    return not low.endswith(_BINARY_EXTS) and low != "mimetype" and not low.endswith("/")
+
+
+# parts the readers open by their name, not through a relationship (python-calamine, openpyxl, .ods)
+_FIXED_PARTS = frozenset({"xl/workbook.xml", "xl/sharedstrings.xml", "xl/styles.xml", "content.xml", "styles.xml",
+                          "[content_types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"})
+
+
+def decoded_parts(zf: zipfile.ZipFile) -> frozenset[str] | None:
+    """The members (lower case) a reader may decode: the targets of every relationship, resolved every
+    way a reader resolves them (from the relationship's folder, from ``xl/``, from the root), and the
+    parts read by their fixed names. ``None`` when a relationships part cannot be parsed (then every
+    member is counted)."""
+    try:
+        rels = tuple((name.lower(), read_checked(zf, name)) for name in zf.namelist() if name.lower().endswith(".rels"))
+    except KeyError:
+        return None
+    if sum(len(data) for _, data in rels) > 64 * 1024:  # (copies of one template share their relationships)
+        return _decoded_parts(rels)
+    hit = _DECODED.get(rels)
+    if hit is None:
+        if len(_DECODED) >= 64:
+            _DECODED.clear()
+        hit = _DECODED[rels] = _decoded_parts(rels)
+    return hit
+
+
+_DECODED: dict[tuple[tuple[str, bytes], ...], frozenset[str] | None] = {}
+
+
+def _decoded_parts(rels: tuple[tuple[str, bytes], ...]) -> frozenset[str] | None:
+    import posixpath
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    out = set(_FIXED_PARTS)
+    for low, data in rels:
+        try:
+            root = fromstring(data)
+        except (ParseError, ValueError):
+            return None
+        folder = posixpath.dirname(posixpath.dirname(low))  # D/_rels/N.rels: relative to D
+        for el in root.iter():
+            target = el.get("Target")
+            if target is None or (el.get("TargetMode") or "").lower() == "external":
+                continue
+            t = target.replace("\\", "/").lower()
+            out.add(t.lstrip("/"))
+            out.add(posixpath.normpath(posixpath.join(folder, t)).lstrip("/"))
+            out.add(posixpath.normpath("xl/" + t).lstrip("/"))
+    return frozenset(out)
+
+
+def guard_part(zf: zipfile.ZipFile, name: str, path: Path) -> None:
+    """Count one more member (a sheet that :func:`check_zip` did not take for XML by its name, or did
+    not count because no relationship it read pointed there)."""
+    guarded = getattr(zf, "guarded", None)
+    if guarded is None or (name in guarded and name not in zf.uncounted):
+        return
+    zf.uncounted.discard(name)
+    info = zf.getinfo(name)
+    seen, counts = _check_member(zf, info, path, MAX_UNCOMPRESSED, None)
+    guarded[name] = counts
+    check_expansion(zf, path)
+
+
 def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int,
-                  keep: dict[str, bytes] | None = None) -> int:
-    """Stream-decompress one XML part: reject a DTD in its prolog, a total beyond the cap and a used
-    range beyond :data:`MAX_SHEET_CELLS` (``content.xml`` of an .ods: its repeated rows and cells).
+                  keep: dict[str, bytes] | None = None, *, count: bool = True) -> tuple[int, Counts | None]:
+    """Stream-decompress one part: reject a DTD in its prolog, a total beyond the cap, and what
+    :mod:`xlperf.io.xmlguard` counts beyond the limits (the used range, cells, runs; ``content.xml`` of
+    an .ods: its repeated rows and cells).
 
     zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
     size is reported as corrupt before any other parser reads it (a small part inflated in one go by
-    :func:`_inflate_whole` the same way). Returns the bytes seen. ``keep``: where to put the part's
-    bytes when it was read whole in one chunk."""
+    :func:`_inflate_whole` the same way). Returns the bytes seen and the part's counts. ``keep``: where
+    to put the part's bytes when it was read whole in one chunk."""
     seen = 0
     limit = min(info.file_size, budget)
-    extent = _OdsExtent(info.filename, path) if info.filename == "content.xml" else _Extent(info.filename, path)
+    guard: _OdsExtent | _PartGuard | _Uncounted
+    if not count:
+        guard = _Uncounted()  # no reader decodes it: sizes and DTD only
+    elif info.filename == "content.xml":
+        guard = _OdsExtent(info.filename, path)
+    else:
+        guard = _PartGuard(zf, info, path)
     prolog = _Prolog()
     try:
         data = _inflate_whole(zf, info)
@@ -196,7 +276,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             buf = tail + chunk
             if prolog.dtd(chunk, buf):
                 raise UnsafeFileError(f"{info.filename} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path))
-            extent.feed(chunk, buf)
+            guard.feed(chunk, buf)
             tail = chunk[-32:]
             seen += len(chunk)
             if seen > limit:
@@ -204,10 +284,10 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             n += 1
             last = chunk
         else:
-            extent.close()
+            counts = guard.close()
             if keep is not None and n == 1 and seen == info.file_size:
                 keep[info.filename] = last
-    except UnsafeFileError:
+    except (UnsafeFileError, UnreadableFileError):
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
         raise UnreadableFileError(f"文件已损坏（{info.filename} 无法解压）", path=str(path)) from exc
@@ -215,7 +295,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
         raise UnsafeFileError(
             f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path)
         )
-    return seen
+    return seen, counts
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -324,73 +404,204 @@ class _Prolog:
         return _DTD_RE.search(data) is not None
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
 def _too_big(part: str, path: Path, rows: int, cols: int) -> UnsafeFileError:
     from ..core.grid import a1
 
+    if rows * cols >= xmlguard._HUGE:
+        corner = "超出 Excel 的最大范围"
+    else:
+        corner = f"A1:{a1(rows - 1, cols - 1)}"
     return UnsafeFileError(
-        f"{part} 的单元格范围过大（A1:{a1(rows - 1, cols - 1)}，约 {rows * cols:,} 个单元格，上限 "
+        f"{part} 的单元格范围过大（{corner}，约 {rows * cols:,} 个单元格，上限 "
         f"{MAX_SHEET_CELLS:,}，可用 XLPERF_MAX_SHEET_CELLS 调整），疑似恶意文件，拒绝处理", path=str(path))
 
 
-class _Extent:
-    """The farthest row and column referenced in an OOXML part (cells, rows, merges, notes, links)."""
-
-    def __init__(self, part: str, path: Path) -> None:
-        self.part, self.path = part, path
-        self.rows = self.cols = 0
-        self.first = True
-
+class _Uncounted:
     def feed(self, chunk: bytes, buf: bytes) -> None:
-        whole = self.first and len(chunk) < _CHUNK  # the part in one piece: this is the only call
-        self.first = False
-        letters: set[bytes] = set()
-        far = self._ranges(buf)
-        if far:
-            letters.update(col for col, _row in far)
-            self.rows = max(self.rows, max(int(row) for _col, row in far))
-        if b' r="' in buf and not (whole and self._small(buf, letters)):
-            rows = _ROW_REF_RE.findall(buf)
-            if rows:
-                self.rows = max(self.rows, max(map(int, rows)))
-            letters.update(_COL_REF_RE.findall(buf))
-        if letters:
-            self.cols = max(self.cols, max(map(_col_number, letters)))
-        if self.rows * self.cols > MAX_SHEET_CELLS:
-            raise _too_big(self.part, self.path, self.rows, self.cols)
-
-    @staticmethod
-    def _ranges(buf: bytes) -> list[tuple[bytes, bytes]]:
-        """The far corners _RANGE_REF_RE finds, by a scan that starts with a literal."""
-        if b' ref="' not in buf:
-            return []
-        far = _ANY_RANGE_RE.findall(buf)
-        skipped = [m for rx in _SKIPPED_RANGE_RES for m in rx.findall(buf)]
-        if skipped:  # every skipped one is also in ``far``: take each out once
-            from collections import Counter
-
-            far = list((Counter(far) - Counter(skipped)).elements())
-        return far
-
-    def _small(self, buf: bytes, letters: set[bytes]) -> bool:
-        """True when the whole part's cell and row references provably stay within A1:Z9999 and that
-        corner together with the ranges is within the cap: the exact maxima cannot exceed it then."""
-        cols = max(map(_col_number, letters), default=0)
-        if max(self.rows, _SMALL_ROWS) * max(self.cols, cols, _SMALL_COLS) > MAX_SHEET_CELLS:
-            return False
-        shape = buf.translate(_SHAPE)
-        if _WIDE_COLS in shape:
-            return False
-        return b"00000" not in shape or not any(deep in shape for deep in _DEEP_ROWS)
+        pass
 
     def close(self) -> None:
-        pass
+        return None
+
+
+class _PartGuard:
+    """The counts of one OOXML part (:mod:`xlperf.io.xmlguard`): the fast proof on a part read in one
+    piece (or chunk by chunk, :class:`xmlguard.ChunkProof`, for a part over 1 MB), else expat; then the
+    limits."""
+
+    def __init__(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+        self.zf, self.info, self.part, self.path = zf, info, info.filename, path
+        self.first = True
+        self.whole: bytes | None = None
+        self.proof: xmlguard.ChunkProof | None = None  # (a part in several chunks only)
+        self.hits = 0  # "<f" seen in the chunks (the formula scan's work grows with them)
+        self.tail = b""
+
+    def feed(self, chunk: bytes, buf: bytes) -> None:
+        if self.first and len(chunk) == self.info.file_size:
+            self.whole = chunk  # the part in one piece: this is the only call
+            self.first = False
+            return
+        self.first = False
+        if self.proof is None:
+            self.proof = xmlguard.ChunkProof(MAX_SHEET_CELLS)
+        self.proof.feed(chunk, buf)
+        self.hits += chunk.count(b"<f") + (self.tail.endswith(b"<") and chunk.startswith(b"f"))
+        self.tail = chunk[-1:]
+
+    def close(self) -> xmlguard.Counts | None:
+        if self.whole is not None:
+            counts = xmlguard.fast(self.whole)
+            canonical = counts is not None
+            if counts is None or not self._within(counts):
+                counts = exact_counts(self.whole, self.part, self.path)
+        elif self.first:
+            counts, canonical = xmlguard.Counts(), True  # an empty part
+        else:
+            assert self.proof is not None
+            canonical = self.proof.spelled
+            counts = self.proof.counts()
+            if counts is None or not self._within(counts):
+                counts = self._streamed_model()
+        if counts is not None:
+            counts.canonical = canonical
+            check_counts(counts, self.part, self.path)
+            if counts.cells:  # a sheet (or a part that may be read as one): the formula scan's work
+                data = self.whole
+                if data is None and self.hits * self.info.file_size > xmlguard.MAX_SCAN_WORK:
+                    data = self.zf.read(self.info)
+                work = xmlguard.scan_work(data) if data is not None else self.hits * self.info.file_size
+                if work > xmlguard.MAX_SCAN_WORK:
+                    raise UnsafeFileError(f"{self.part} 的结构会让公式扫描反复读取（超过 {xmlguard.MAX_SCAN_WORK:,} "
+                                          "字节），疑似恶意文件，拒绝处理", path=str(self.path))
+        return counts
+
+    def _streamed_model(self) -> xmlguard.Counts | None:
+        """The model over the part inflated again chunk by chunk (bounded memory)."""
+        model = self._model()
+        try:
+            for chunk in _chunks(self.zf, self.info):
+                model.feed(chunk)
+            model.feed(b"", True)
+            return model.counts
+        except xmlguard.ModelError:
+            return exact_counts(self.zf.read(self.info), self.part, self.path)
+        except xmlguard.DtdError:
+            raise self._dtd() from None
+
+    def _model(self) -> xmlguard.Model:
+        return _new_model(self.part, self.path)
+
+    def _dtd(self) -> UnsafeFileError:
+        return UnsafeFileError(f"{self.part} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(self.path))
+
+    @staticmethod
+    def _within(counts: xmlguard.Counts) -> bool:
+        return (counts.rows * counts.cols <= MAX_SHEET_CELLS and counts.cells <= MAX_SHEET_CELLS
+                and counts.runs <= MAX_RUNS)
+
+
+def _new_model(part: str, path: Path) -> xmlguard.Model:
+    def over(what: str, a: int, b: int) -> None:
+        if what == "cells":
+            raise UnsafeFileError(f"{part} 的单元格超过 {MAX_SHEET_CELLS:,} 个（可用 XLPERF_MAX_SHEET_CELLS 调整），"
+                                  "疑似恶意文件，拒绝处理", path=str(path))
+        raise _too_big(part, path, a, b)
+
+    return xmlguard.Model(cap_cells=MAX_SHEET_CELLS, cap_extent=MAX_SHEET_CELLS, on_extent=over)
+
+
+def exact_counts(data: bytes, part: str, path: Path) -> xmlguard.Counts | None:
+    """The model's counts of a part held whole. A part expat cannot read as it stands is read once more
+    the way a lenient reader would (another declared encoding recoded; characters XML does not allow,
+    and bytes that are not UTF-8, replaced); ``None`` for a VML drawing that is still not XML (no reader
+    takes cells from one); refused as corrupt otherwise."""
+    attempts = [data]
+    recoded = xmlguard.recode(data)
+    if recoded is not None:
+        attempts.append(recoded)
+    attempts.append(data.translate(_CONTROL_TO_SPACE).decode("utf-8", "replace").encode("utf-8"))
+    for attempt in attempts:
+        model = _new_model(part, path)
+        try:
+            model.feed(attempt, True)
+            return model.counts
+        except xmlguard.ModelError:
+            continue
+        except xmlguard.DtdError:
+            raise UnsafeFileError(f"{part} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(path)) from None
+    if part.lower().endswith(".vml"):
+        return None
+    raise UnreadableFileError(f"文件已损坏（{part} 不是合法的 XML）", path=str(path))
+
+
+_CONTROL_TO_SPACE = bytes.maketrans(bytes(c for c in range(32) if c not in (9, 10, 13)), b" " * 29)
+
+
+def check_counts(counts: xmlguard.Counts, part: str, path: Path) -> None:
+    """Refuse a part whose counts (a bound that failed is recounted exactly first) are beyond a limit."""
+    if counts.rows * counts.cols > MAX_SHEET_CELLS:
+        raise _too_big(part, path, counts.rows, counts.cols)
+    if counts.cells > MAX_SHEET_CELLS:
+        raise UnsafeFileError(f"{part} 的单元格超过 {MAX_SHEET_CELLS:,} 个（可用 XLPERF_MAX_SHEET_CELLS 调整），"
+                              "疑似恶意文件，拒绝处理", path=str(path))
+    if counts.runs > MAX_RUNS:
+        raise UnsafeFileError(f"{part} 中一段格式文本有 {counts.runs:,} 个格式片段（Excel 一个单元格最多 "
+                              f"{MAX_RUNS:,} 个字符），疑似恶意文件，拒绝处理", path=str(path))
+
+
+def spelled_otherwise(zf: zipfile.ZipFile, part: str) -> bool:
+    """True when the guard found ``part`` spelled otherwise than the canonical subset (its cells are then
+    read by a parse, :func:`xmlguard.scan_cells`, not by the readers' regular expressions)."""
+    counts = getattr(zf, "guarded", {}).get(part)
+    return counts is not None and not counts.canonical
+
+
+def _part_bytes(zf: zipfile.ZipFile, name: str) -> bytes:
+    return read_checked(zf, name)
+
+
+def check_expansion(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a workbook whose cells, once their shared strings are copied into them, hold more than
+    :data:`MAX_SHEET_TEXT` characters. From the bounds first, counted exactly when they are not enough."""
+    guarded: dict[str, xmlguard.Counts | None] = getattr(zf, "guarded", {})
+    sheets = {n: c for n, c in guarded.items() if c is not None and c.shared_cells}
+    tables = {n: c for n, c in guarded.items() if c is not None and c.longest_string}
+    if not sheets or not tables:
+        return
+    longest = max(c.longest_string for c in tables.values())
+    if sum(c.shared_cells for c in sheets.values()) * longest <= MAX_SHEET_TEXT:
+        return
+    for name in list(tables) + list(sheets):
+        counts = guarded[name]
+        if counts is None or counts.exact:
+            continue
+        if name not in tables:  # a sheet: only its shared-string references are needed (a lighter pass)
+            refs = xmlguard.fast_shared_refs(_part_bytes(zf, name)) if counts.canonical else None
+            if refs is None:
+                refs = xmlguard.shared_refs(_chunks(zf, zf.getinfo(name)))
+            if refs is not None:
+                counts.shared_refs = refs
+                continue
+        exact = exact_counts(_part_bytes(zf, name), name, path)
+        if exact is not None:
+            exact.canonical = counts.canonical
+        guarded[name] = exact
+    sizes: list[int] = []
+    for name in tables:
+        strings = (guarded[name] or xmlguard.Counts()).strings or []
+        if len(strings) > len(sizes):
+            sizes += [0] * (len(strings) - len(sizes))
+        for i, n in enumerate(strings):
+            sizes[i] = max(sizes[i], n)
+    total = 0
+    for name in sheets:
+        refs = (guarded[name] or xmlguard.Counts()).shared_refs or {}
+        total += sum(sizes[i] * k for i, k in refs.items() if i < len(sizes))
+    if total > MAX_SHEET_TEXT:
+        raise UnsafeFileError(
+            f"共享字符串复制到各单元格后文本过大（约 {total:,} 个字符，上限 {MAX_SHEET_TEXT:,}，可用 "
+            "XLPERF_MAX_SHEET_TEXT_MB 调整），疑似恶意文件，拒绝处理", path=str(path))
 
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -408,6 +619,9 @@ class _OdsExtent:
         self.parser = xml.parsers.expat.ParserCreate(namespace_separator="|")
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
+        self.parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.EntityDeclHandler = self._doctype
         self.row = self.row_repeat = self.col = self.cell_repeat = 0
         self.in_cell = self.cell_filled = self.row_filled = False
         self.row_last_col = self.max_row = self.max_col = 0
@@ -417,6 +631,9 @@ class _OdsExtent:
 
     def close(self) -> None:
         self.parser.Parse(b"", True)
+
+    def _doctype(self, *args: object) -> None:
+        raise UnsafeFileError(f"{self.part} 含有 DTD/实体声明（可能是 XML 炸弹），拒绝处理", path=str(self.path))
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         if self.in_cell:
@@ -479,10 +696,14 @@ _MERGED_CELLS, _BOF = 0x00E5, 0x0809
 def check_xls(data: bytes, path: Path) -> None:
     """Refuse a legacy workbook whose sheets reach beyond :data:`MAX_SHEET_CELLS` (the format allows
     65,536 x 256; python-calamine then allocates every cell: 1.2 GB for cells at A1 and IV65536).
-    A compound file this reader cannot follow is left to python-calamine (it reports it as corrupt)."""
-    stream = _cfb_stream(data, ("Workbook", "Book"))
-    if stream is None:
-        return
+    Every stream python-calamine may take for the workbook is measured: ``Workbook`` or ``Book`` in any
+    letter case (it finds ``WORKBOOK`` too). A compound file this reader cannot follow is left to
+    python-calamine (it reports it as corrupt)."""
+    for stream in _cfb_streams(data, ("WORKBOOK", "BOOK")):
+        _check_biff(stream, path)
+
+
+def _check_biff(stream: bytes, path: Path) -> None:
     rows = cols = 0
     sheet = -1  # the first BOF opens the workbook globals
     pos, n = 0, len(stream)
@@ -504,25 +725,28 @@ def check_xls(data: bytes, path: Path) -> None:
                 _r0, r1, _c0, c1 = unpack("<HHHH", stream, body + 2 + 8 * k)
                 rows, cols = max(rows, r1 + 1), max(cols, c1 + 1)
         elif rtype == _BOF:
-            sheet += 1
-            rows = cols = 0
+            # a new sheet (or the globals); a chart's BOF inside a sheet does not end the sheet's cells
+            if size < 4 or unpack("<H", stream, body + 2)[0] in (0x0005, 0x0010):
+                sheet += 1
+                rows = cols = 0
         else:
             continue
         if rows * cols > MAX_SHEET_CELLS:
             raise _too_big(f"工作表 {max(sheet, 1)}", path, rows, cols)
 
 
-def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
-    """The named stream of an MS-CFB (OLE) compound file, or None when it cannot be followed."""
+def _cfb_streams(data: bytes, names: tuple[str, ...]) -> list[bytes]:
+    """Every stream of an MS-CFB (OLE) compound file whose name is one of ``names`` (upper case; compared
+    without case), in directory order; none when the file cannot be followed."""
     try:
         if len(data) < 512 or data[:8] != OLE_MAGIC:
-            return None
+            return []
         ssz = 1 << struct.unpack_from("<H", data, 0x1E)[0]
         mini_ssz = 1 << struct.unpack_from("<H", data, 0x20)[0]
         n_fat, first_dir, cutoff, first_mini, _n_mini, first_difat, n_difat = struct.unpack_from(
             "<I I 4x I I I I I", data, 0x2C)
         if ssz not in (512, 4096) or n_fat > len(data) // ssz + 1:
-            return None
+            return []
         total = len(data) // ssz  # sectors in the file: a chain can never be longer
 
         def sector(i: int) -> bytes:
@@ -549,27 +773,34 @@ def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
         directory = b"".join(sector(i) for i in chain(first_dir, fat, fat_n))
         entries = [directory[k:k + 128] for k in range(0, len(directory) - 127, 128)]
         if not entries:
-            return None
+            return []
+        found: list[bytes] = []
         root_start, root_size = struct.unpack_from("<I", entries[0], 0x74)[0], struct.unpack_from("<Q", entries[0], 0x78)[0]
         for e in entries:
             name_len = struct.unpack_from("<H", e, 0x40)[0]
             name = e[:max(0, name_len - 2)].decode("utf-16-le", "replace")
-            if e[0x42] != 2 or name not in names:
+            if e[0x42] != 2 or name.upper() not in names:
                 continue
             start, size = struct.unpack_from("<I", e, 0x74)[0], struct.unpack_from("<Q", e, 0x78)[0]
             if size >= cutoff:
-                return b"".join(sector(i) for i in chain(start, fat, fat_n))[:size]
+                found.append(b"".join(sector(i) for i in chain(start, fat, fat_n))[:size])
+                continue
             mini_fat = b"".join(sector(i) for i in chain(first_mini, fat, fat_n))
             mini_stream = b"".join(sector(i) for i in chain(root_start, fat, fat_n))[:root_size]
-            return b"".join(mini_stream[i * mini_ssz:(i + 1) * mini_ssz]
-                            for i in chain(start, mini_fat, len(mini_fat) // 4))[:size]
-        return None
+            found.append(b"".join(mini_stream[i * mini_ssz:(i + 1) * mini_ssz]
+                                  for i in chain(start, mini_fat, len(mini_fat) // 4))[:size])
+        return found
     except (struct.error, IndexError, ValueError):
-        return None
+        return []
+
+
+XLSB_REFUSED = "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx"
 
 
 def check_extension(path: Path) -> None:
     ext = path.suffix.lower()
+    if ext == ".xlsb":
+        raise UnsupportedFormatError(XLSB_REFUSED, path=str(path))
     if ext in (".et", ".ett"):
         raise UnsupportedFormatError("WPS .et 格式不受支持，请在 WPS 中另存为 .xlsx", path=str(path))
     if ext in (".numbers", ".pdf", ".doc", ".docx", ".wps"):
