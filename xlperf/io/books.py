@@ -1,6 +1,6 @@
 """The file adapters of :class:`xlperf.workbook.Workbook`.
 
-* :class:`FastBook`: any workbook (``.xlsx .xlsm .xls .xlsb .ods``) read with python-calamine, plus one
+* :class:`FastBook`: any workbook (``.xlsx .xlsm .xls .ods``; ``.xlsb`` is refused by the safety check) read with python-calamine, plus one
   scan of each sheet's XML for formulas and percent-formatted cells; read-only, fast;
 * :class:`FileBook`: an ``.xlsx``/``.xlsm`` loaded with openpyxl, for the features that change the
   workbook; its :meth:`~FileBook.save` writes ``-o OUT``, ``NAME.xlperf.xlsx`` or, in place, the input
