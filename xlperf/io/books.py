@@ -1,7 +1,8 @@
 """The file adapters of :class:`xlperf.workbook.Workbook`.
 
-* :class:`FastBook`: any workbook (``.xlsx .xlsm .xls .ods``; ``.xlsb`` is refused by the safety check) read with python-calamine, plus one
-  scan of each sheet's XML for formulas and percent-formatted cells; read-only, fast;
+* :class:`FastBook`: any workbook (``.xlsx .xlsm .xls .ods``; ``.xlsb`` is refused by the safety check)
+  read with python-calamine, plus one scan of each sheet's XML for formulas and percent-formatted cells;
+  read-only, fast;
 * :class:`FileBook`: an ``.xlsx``/``.xlsm`` loaded with openpyxl, for the features that change the
   workbook; its :meth:`~FileBook.save` writes ``-o OUT``, ``NAME.xlperf.xlsx`` or, in place, the input
   itself after a backup (refusing files whose parts openpyxl would drop);
