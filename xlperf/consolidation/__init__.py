@@ -81,13 +81,32 @@ if TYPE_CHECKING:  # pragma: no cover
 # from this many files on, forked worker processes (Linux): they start in milliseconds, use every core, and
 # a native crash reading a hostile file takes down only the worker (the file is listed as 跳过)
 PROCESS_MIN_FILES = 2
+SPAWN_MIN_FILES = 40
+
+
+def auto_executor(files: int) -> str:
+    """Worker processes or threads for ``files`` inputs. Processes keep a native crash reading one
+    file from ending the batch (threads do not) and use every core. On Linux they are forked: they
+    start in milliseconds with everything imported, from ``PROCESS_MIN_FILES`` files on — but only
+    when this process runs no other thread (forking one that does, a notebook or an add-in server, is
+    not safe). Elsewhere (Windows, macOS) they are spawned: each is a fresh interpreter importing
+    xlperf again (about a second on a slow office PC), worth it from ``SPAWN_MIN_FILES`` files on, and
+    only when this process is a Python interpreter that can start another (``sys.executable``)."""
+    import threading
+
+    if sys.platform.startswith("linux"):
+        return "process" if files >= PROCESS_MIN_FILES and threading.active_count() == 1 else "thread"
+    from pathlib import PureWindowsPath  # both separators
+
+    exe = PureWindowsPath(sys.executable or "").name.lower()
+    return "process" if files >= SPAWN_MIN_FILES and exe.startswith("python") else "thread"
 ON_DUPLICATE = ("error", "keep-last", "keep-both")
 EXECUTORS = ("auto", "process", "thread", "serial")
 
 __all__ = [
     "CHART_SHEET", "DEPT_COLS", "DEPT_MONEY", "DEPT_SHEET", "DEPT_SUM_FROM", "DEPT_SUM_TO", "EXECUTORS",
     "FILE_COLS", "FILE_SHEET", "IGNORED", "IND_COLS", "IND_SHEET", "ISSUE_COLS", "ISSUE_SHEET", "LISTED_EXTS", "OK",
-    "ON_DUPLICATE", "PROCESS_MIN_FILES", "SEVERITY_ZH", "SKIPPED", "SUMMARY_REASON", "SUMMARY_SHEETS", "TASK_COLS",
+    "ON_DUPLICATE", "PROCESS_MIN_FILES", "SPAWN_MIN_FILES", "SEVERITY_ZH", "SKIPPED", "SUMMARY_REASON", "SUMMARY_SHEETS", "TASK_COLS",
     "TASK_MONEY", "TASK_SHEET", "TOP_DEPARTMENTS", "WORKBOOK_EXTS", "Consolidation", "FileRecord", "FileReport",
     "FormRows", "IssueRow", "consolidate", "discover", "process_file", "write_summary",
 ]
@@ -98,8 +117,9 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
                 config: Config | None = None) -> Consolidation:
     """Read every workbook under ``paths`` and consolidate the forms. See the module docstring.
 
-    ``jobs``: parallel workers (default and cap: CPU count). ``executor``: "auto" (forked worker
-    processes on Linux for batches of ``PROCESS_MIN_FILES`` files or more, else threads), "process",
+    ``jobs``: parallel workers (default and cap: CPU count). ``executor``: "auto" (worker processes
+    for batches of ``PROCESS_MIN_FILES`` files or more on Linux, ``SPAWN_MIN_FILES`` elsewhere, else
+    threads: :func:`auto_executor`), "process",
     "thread" or "serial". With worker processes a native crash reading one file is contained: that
     file is listed as 跳过 and the batch goes on; in threads or serially it would end the process.
     Parsing is pure Python, so threads only overlap the parts python-calamine and zlib run without
@@ -138,14 +158,7 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     cwd, dirs = _cwd(), {}
     work = [(str(p), _display(p, cwd, dirs)) for p, r in inputs if r is None]
     if executor == "auto":
-        # worker processes are forked (Linux): they start in milliseconds with everything imported. Where
-        # only "spawn" exists (Windows, macOS) each worker would re-import xlperf: threads there.
-        # Forking a process that runs other threads (a notebook, an add-in server) is not safe: threads there.
-        import threading
-
-        big = len(work) >= PROCESS_MIN_FILES
-        alone = threading.active_count() == 1
-        executor = "process" if big and alone and sys.platform.startswith("linux") else "thread"
+        executor = auto_executor(len(work))
     from ..core.parse import parse_grid  # noqa: F401  - imported before the workers fork
     from ..io.readers import read_grids  # noqa: F401
 

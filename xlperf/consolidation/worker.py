@@ -2,7 +2,7 @@
 and the machinery that runs it over many files in worker processes or threads, in input order, with a
 bounded number of files in flight.
 
-Everything here crosses process boundaries (workers are forked; their arguments and results are
+Everything here crosses process boundaries (workers are forked, or spawned off Linux; their arguments and results are
 pickled), so the arguments are plain values (paths as ``str``, a :class:`~xlperf.core.config.Config`)
 and the results plain dataclasses whose detail rows are already ``marshal``-serialised.
 """
@@ -256,11 +256,9 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
     window = 2 * jobs if executor == "process" else 4 * jobs
     try:
         if executor == "process":
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context())
         else:
             ex = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="xlperf-read")
         it = iter(chunks)
@@ -323,6 +321,14 @@ def _drain(ex: Any, it: Iterator[list[WorkItem]], pending: deque[tuple[list[Work
 ISOLATED_TIMEOUT = 300  # seconds one file may take in its own process before it is given up
 
 
+def mp_context() -> Any:
+    """How worker processes start: forked on Linux (in milliseconds, everything already imported);
+    elsewhere (Windows, macOS) spawned, each a fresh interpreter that imports xlperf again."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
 def _child(conn: Any, item: WorkItem, validate: bool, config: Config | None) -> None:
     try:
         conn.send(_work([item], validate, config)[0])
@@ -333,10 +339,8 @@ def _child(conn: Any, item: WorkItem, validate: bool, config: Config | None) -> 
 def _isolated(item: WorkItem, validate: bool, config: Config | None = None) -> FileReport:
     """One file read in a fresh process: its report, or 跳过 with the reason when the process dies
     (a native crash, the memory allocator aborting) or does not finish in :data:`ISOLATED_TIMEOUT`."""
-    import multiprocessing
-
     path, display = item
-    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else multiprocessing.get_context()
+    ctx = mp_context()
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, item, validate, config), daemon=True)
     try:
