@@ -29,7 +29,7 @@ def summary_beside(paths: Sequence[str]) -> SummaryResult:
 
     config = load_settings(paths[0]).config
     name = f"部门汇总-{datetime.datetime.now():%Y%m%d-%H%M%S}.xlsx"
-    with consolidate(list(paths), executor="thread", config=config) as cons:
+    with consolidate(list(paths), config=config) as cons:  # auto: threads here unless processes are safe
         out = Path(paths[0]).parent / name
         try:
             cons.to_excel(out)
