@@ -191,21 +191,58 @@ class DtdError(Exception):
     """The part declares a DTD (no entity is ever expanded)."""
 
 
-class Model:
-    """The reference count of one part, fed in chunks (see the module docstring)."""
+class _Placement:
+    """An expat parse that places each ``<c>`` the way python-calamine does: by its ``r``, otherwise in
+    the column after the previous cell of the row; a ``<row>`` without ``r`` follows the previous
+    row. One placement for :class:`Model` (the limits) and :class:`_CellScan` (formulas, styles), so
+    what the guard counts and what the scan finds are the same cells."""
 
-    def __init__(self, *, cap_cells: int, cap_extent: int, on_extent) -> None:
-        self.counts = Counts(shared_refs=Counter(), strings=[], exact=True)
-        self.cap_cells, self.cap_extent, self.on_extent = cap_cells, cap_extent, on_extent
+    def __init__(self) -> None:
+        self.row = self.col = 0
         p = self.parser = xml.parsers.expat.ParserCreate()
         p.buffer_text = True
         p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartDoctypeDeclHandler = self._doctype
         p.EntityDeclHandler = self._doctype
+
+    def _doctype(self, *args) -> None:
+        raise DtdError()
+
+    def _cell(self, attrs: dict[str, str]) -> tuple[int, int]:
+        """The 0-based (row, column) of a ``<c>`` with ``attrs``; the next cell of the row follows it."""
+        ref = attrs.get("r")
+        m = _CELL_REF.fullmatch(ref) if ref is not None else None
+        if m is not None:
+            row = _number(m.group(2)) - 1
+            col = _col_number(m.group(1)) - 1 if m.group(1) else self.col
+        else:
+            row, col = self.row, self.col
+        self.col = col + 1
+        return row, col
+
+    def _row_start(self, attrs: dict[str, str]) -> None:
+        ref = attrs.get("r")
+        m = _ROW_REF.fullmatch(ref) if ref is not None else None
+        if m is not None:
+            self.row = _number(m.group(1)) - 1
+        self.col = 0  # (a row without cells makes no reader create any: only its cells count)
+
+    def _row_end(self) -> None:
+        self.row += 1
+        self.col = 0
+
+
+class Model(_Placement):
+    """The reference count of one part, fed in chunks (see the module docstring)."""
+
+    def __init__(self, *, cap_cells: int, cap_extent: int, on_extent) -> None:
+        self.counts = Counts(shared_refs=Counter(), strings=[], exact=True)
+        self.cap_cells, self.cap_extent, self.on_extent = cap_cells, cap_extent, on_extent
+        super().__init__()
+        p = self.parser
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
         p.CharacterDataHandler = self._text
-        self.row = self.col = 0
         self.in_si = self.in_text = 0
         self.runs = 0  # runs of the current rich text
         self.string = 0  # characters of the current shared string
@@ -218,21 +255,11 @@ class Model:
         except (xml.parsers.expat.ExpatError, ValueError) as exc:  # ValueError: a multi-byte encoding
             raise ModelError(str(exc)) from exc
 
-    def _doctype(self, *args) -> None:
-        raise DtdError()
-
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         name = tag.rpartition(":")[2]
         c = self.counts
         if name == "c":
-            ref = attrs.get("r")
-            m = _CELL_REF.fullmatch(ref) if ref is not None else None
-            if m is not None:
-                row = _number(m.group(2)) - 1
-                col = _col_number(m.group(1)) - 1 if m.group(1) else self.col
-            else:
-                row, col = self.row, self.col
-            self.col = col + 1
+            row, col = self._cell(attrs)
             c.cells += 1
             self._extent(row + 1, col + 1)
             if c.cells > self.cap_cells:
@@ -241,11 +268,7 @@ class Model:
             if self.shared_cell:
                 c.shared_cells += 1
         elif name == "row":
-            ref = attrs.get("r")
-            m = _ROW_REF.fullmatch(ref) if ref is not None else None
-            if m is not None:
-                self.row = _number(m.group(1)) - 1
-            self.col = 0  # (a row without cells makes no reader create any: only its cells count)
+            self._row_start(attrs)
         elif name == "v" and self.shared_cell:
             self.value = []
         elif name in ("si", "is"):
@@ -263,8 +286,7 @@ class Model:
     def _end(self, tag: str) -> None:
         name = tag.rpartition(":")[2]
         if name == "row":
-            self.row += 1
-            self.col = 0
+            self._row_end()
         elif name == "c":
             self.shared_cell = False
         elif name == "v" and self.value is not None:
@@ -336,48 +358,30 @@ def scan_work(data: bytes, hits: int | None = None) -> int:
 MAX_SCAN_WORK = 50_000_000  # about half a second of the sheet scan's regular expressions
 
 
-class _CellScan:
+class _CellScan(_Placement):
     """Formulas and styled cells of a sheet in any spelling, placed as :class:`Model` places cells."""
 
     def __init__(self, percent: frozenset[int]) -> None:
+        super().__init__()
         self.percent = percent
         self.formulas: dict[tuple[int, int], str] = {}
         self.styled: set[tuple[int, int]] = set()
-        self.row = self.col = 0
         self.pos: tuple[int, int] | None = None
         self.text: list[str] | None = None
-        p = self.parser = xml.parsers.expat.ParserCreate()
-        p.buffer_text = True
-        p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        p.StartDoctypeDeclHandler = self._doctype
+        p = self.parser
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
         p.CharacterDataHandler = self._chars
 
-    def _doctype(self, *args) -> None:
-        raise DtdError()
-
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         name = tag.rpartition(":")[2]
         if name == "c":
-            ref = attrs.get("r")
-            m = _CELL_REF.fullmatch(ref) if ref is not None else None
-            if m is not None:
-                row = _number(m.group(2)) - 1
-                col = _col_number(m.group(1)) - 1 if m.group(1) else self.col
-            else:
-                row, col = self.row, self.col
-            self.col = col + 1
-            self.pos = (row, col)
+            self.pos = self._cell(attrs)
             style = attrs.get("s", "").strip()
             if self.percent and style.isdigit() and int(style) in self.percent:
                 self.styled.add(self.pos)
         elif name == "row":
-            ref = attrs.get("r")
-            m = _ROW_REF.fullmatch(ref) if ref is not None else None
-            if m is not None:
-                self.row = _number(m.group(1)) - 1
-            self.col = 0
+            self._row_start(attrs)
         elif name == "f" and self.pos is not None:
             self.text = []
 
@@ -391,8 +395,7 @@ class _CellScan:
         elif name == "c":
             self.pos = None
         elif name == "row":
-            self.row += 1
-            self.col = 0
+            self._row_end()
 
     def _chars(self, text: str) -> None:
         if self.text is not None:
