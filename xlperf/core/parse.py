@@ -70,14 +70,7 @@ def _parse_task_form(grid: Grid) -> Form:
 
 def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
     found = find_header_fields(grid, layout.header_row)
-    title = find_title(grid, layout.header_row)
-    if title:
-        r, c, text = title
-        form.title = text
-        form.cells["title"] = a1(r, c)
-        m = _YEAR_RE.search(text)
-        if m:
-            form.year = int(m.group(1))
+    read_title(grid, form, layout.header_row)
     budget = Budget(sheet=grid.sheet)
     for field, f in found.items():
         if f.value_row is None or f.value_col is None:
@@ -101,12 +94,29 @@ def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
             setattr(form, field, to_int(raw))
         else:
             setattr(form, field, _text(raw))
+    year_from_text(grid, form)
+    form.budget = budget
+
+
+def read_title(grid: Grid, form: Form, limit_row: int) -> None:
+    """The form's title above ``limit_row`` (its text and cell), and the year it names (「2023年」)."""
+    title = find_title(grid, limit_row)
+    if title:
+        r, c, text = title
+        form.title = text
+        form.cells["title"] = a1(r, c)
+        m = _YEAR_RE.search(text)
+        if m:
+            form.year = int(m.group(1))
+
+
+def year_from_text(grid: Grid, form: Form) -> None:
+    """A form still without a year: the first short text of the sheet that names one."""
     if form.year is None:
         for v in grid.values.values():
             if isinstance(v, str) and (m := _YEAR_RE.search(v)) and len(v) < 60:
                 form.year = int(m.group(1))
                 break
-    form.budget = budget
 
 
 def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:

@@ -26,12 +26,11 @@ from .formula import cell_number
 from .grid import Grid, a1
 from .kinds import KindSpec, classify, default_kinds, label_keys, refusal, simplified, title_text
 from .labels import default_labels
-from .layout import Found, find_header_fields, find_title
+from .layout import Found, find_header_fields
 from .model import Budget, Duty, Form, Indicator, TableLayout, assemble
 from .text import clean, label_key, squash, to_decimal
 
 _MONEY = ("basic", "project", "fiscal", "other", "total", "income_total")
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "注1",
                 "备注:", "说明:", "总分")
 
@@ -405,19 +404,10 @@ def parse_untasked(grid: Grid, spec: KindSpec) -> Form:
     else:
         labels = book.project_form.header
     found = _header(grid, labels, duty_row if duty_row is not None else limit, keys)
-    title = find_title(grid, limit)
-    if title:
-        r, c, text = title
-        form.title = text
-        form.cells["title"] = a1(r, c)
-        m = _YEAR_RE.search(text)
-        if m:
-            form.year = int(m.group(1))
-    if form.year is None:
-        for v in grid.values.values():
-            if isinstance(v, str) and (m := _YEAR_RE.search(v)) and len(v) < 60:
-                form.year = int(m.group(1))
-                break
+    from .parse import read_title, year_from_text
+
+    read_title(grid, form, limit)
+    year_from_text(grid, form)
     budget = Budget(sheet=grid.sheet)
     for field, f in found.items():
         if f.value_row is None or f.value_col is None:
