@@ -55,12 +55,10 @@ def level1_invalid(ctx: Context) -> Iterator[Finding]:
     for t, ind, l1 in ctx.leveled_rows:
         if l1 is not None:
             continue
-        src = ctx.level_source(t, ind, "level1")
-        cell = src.cells.get("level1")
-        if cell in seen:
+        found = ctx.level_once(seen, t, ind, "level1")
+        if found is None:
             continue
-        seen.add(cell)
-        raw = src.raw.get("level1")
+        cell, raw = found
         if ind.level1 is None:
             msg = f"一级指标为空，指标无法归类；应为 {_l1_list(ctx)} 之一，如「产出指标」"
         elif squash(ind.level1) in _OLD_LEVEL1 or squash(ind.level1) + "指标" in _OLD_LEVEL1:
@@ -85,17 +83,16 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
             continue
         if ctx.fw.canonical_level2(l1, ind.level2) is not None:
             continue
-        src = ctx.level_source(t, ind, "level2")
-        cell = src.cells.get("level2")
-        if cell in seen:
+        found = ctx.level_once(seen, t, ind, "level2")
+        if found is None:
             continue
-        seen.add(cell)
+        cell, raw = found
         allowed = "、".join(ctx.fw.level2_names(l1))
         if ind.level2 is None:
             msg = f"二级指标为空，指标无法归类；「{l1}」下应为 {allowed} 之一，如「{ctx.fw.level2_names(l1)[0]}」"
         else:
             other = ctx.fw.level1_of_level2(ind.level2)
-            raw = show(src.raw.get("level2"))
+            raw = show(raw)
             if other and other != l1:
                 msg = (f"二级指标「{raw}」属于「{other}」，不能放在一级指标「{l1}」下；应把一级改为「{other}」，"
                        f"或把二级改为 {allowed} 之一")
@@ -119,12 +116,10 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
         canon = ctx.fw.canonical_level2(l1, ind.level2)
         if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
-        src = ctx.level_source(t, ind, "level2")
-        cell = src.cells.get("level2")
-        if cell in seen:
+        found = ctx.level_once(seen, t, ind, "level2")
+        if found is None:
             continue
-        seen.add(cell)
-        raw = src.raw.get("level2")
+        cell, raw = found
         if squash(ind.level2) == l1:
             msg = f"二级指标「{show(raw)}」与一级指标重复，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         else:
@@ -236,12 +231,10 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     for t, ind, canon in ctx.leveled_rows:
         if canon is None or squash(ind.level1) == canon:
             continue
-        src = ctx.level_source(t, ind, "level1")
-        cell = src.cells.get("level1")
-        if cell in seen:
+        found = ctx.level_once(seen, t, ind, "level1")
+        if found is None:
             continue
-        seen.add(cell)
-        raw = src.raw.get("level1")
+        cell, raw = found
         yield ctx.at(f"一级指标「{show(raw)}」写法不规范，汇总时会当成另一个一级；应为「{canon}」（可用 --fix 修复）", cell, t, ind,
                      fix=set_value(cell, canon, raw))
 
@@ -264,13 +257,11 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
         l1 = ctx.level1(ind)
         if not ctx.fw.is_former_level2(l1, ind.level2):
             continue
-        src = ctx.level_source(t, ind, "level2")
-        cell = src.cells.get("level2")
-        if cell in seen:
+        found = ctx.level_once(seen, t, ind, "level2")
+        if found is None:
             continue
-        seen.add(cell)
+        cell, raw = found
         canon = ctx.fw.canonical_level2(l1, ind.level2)
-        raw = src.raw.get("level2")
         yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 

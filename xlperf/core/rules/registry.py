@@ -371,6 +371,16 @@ class Context:
             k -= 1
         return task.indicators[k]
 
+    def level_once(self, seen: set[str | None], task: Task, ind: Indicator, field: str) -> tuple[str | None, Any] | None:
+        """The cell and raw text holding the level ``field`` of ``ind`` (see :meth:`level_source`) the
+        first time that cell comes up in ``seen``, else None: a merged level cell is reported once."""
+        src = self.level_source(task, ind, field)
+        cell = src.cells.get(field)
+        if cell in seen:
+            return None
+        seen.add(cell)
+        return cell, src.raw.get(field)
+
     def level_cell(self, task: Task, ind: Indicator, field: str) -> str | None:
         return self.level_source(task, ind, field).cells.get(field)
 
