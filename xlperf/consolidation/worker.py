@@ -116,6 +116,15 @@ def _issue_text(v: Any) -> str | None:
     return str(v)
 
 
+def _indicator_row(dept: Any, year: Any, seq: Any, task: Any, i: Any, display: str, sheet: Any) -> tuple:
+    """One 指标明细 row (IND_COLS) of indicator ``i`` under ``task``."""
+    v = i.value
+    value = float(v) if isinstance(v, Decimal) else v
+    core = None if i.core is None else ("是" if i.core else "否")
+    return (dept, year, seq, task, i.level1, i.level2, i.name, core, i.op, value, i.unit, display, sheet,
+            i.cells.get("name"))
+
+
 def _form_result(form: Any, report: Any, display: str) -> FormRows:
     """The rows of ``form`` and of its validation ``report`` (``None``: not validated)."""
     b = form.budget
@@ -132,21 +141,11 @@ def _form_result(form: Any, report: Any, display: str) -> FormRows:
         seq = t.seq if isinstance(t.seq, (int, str)) or t.seq is None else str(t.seq)
         tasks.append((dept, year, seq, t.name, t.content, t.source, _f(t.amount), len(t.indicators),
                       display, sheet, t.cells.get("name") or t.cells.get("seq")))
-        for i in t.indicators:
-            v = i.value
-            value = float(v) if isinstance(v, Decimal) else v
-            core = None if i.core is None else ("是" if i.core else "否")
-            inds.append((dept, year, seq, t.name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
-                         display, sheet, i.cells.get("name")))
+        inds += [_indicator_row(dept, year, seq, t.name, i, display, sheet) for i in t.indicators]
         n_ind += len(t.indicators)
     if form.indicators:  # a form without tasks: its own indicators, the task left empty (a project's: its name)
         owner = (form.implementer or form.supervisor) if form.project_name else dept
-        for i in form.indicators:
-            v = i.value
-            value = float(v) if isinstance(v, Decimal) else v
-            core = None if i.core is None else ("是" if i.core else "否")
-            inds.append((owner, year, None, form.project_name, i.level1, i.level2, i.name, core, i.op, value, i.unit,
-                         display, sheet, i.cells.get("name")))
+        inds += [_indicator_row(owner, year, None, form.project_name, i, display, sheet) for i in form.indicators]
         n_ind += len(form.indicators)
     issues: list[IssueRow] = []
     errors = warnings = 0
