@@ -10,7 +10,6 @@ spelling with brackets or full-width characters in the file still matches.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -20,6 +19,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from .text import label_key
+from .vocabulary import valid_regex
 
 
 def _keys(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -91,16 +91,7 @@ class Units(_Strict):
 
 
 class Script(_Strict):
-    gloss: str
-
-    @field_validator("gloss")
-    @classmethod
-    def _regex(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"正则表达式无效：{v}（{exc}）") from exc
-        return v
+    gloss: Annotated[str, AfterValidator(valid_regex)]
 
 
 class LabelBook(_Strict):

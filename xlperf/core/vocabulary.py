@@ -16,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Words = tuple[str, ...]
 
 
+def valid_regex(v: str) -> str:
+    """A data file's regular expression, refused with a Chinese message when it does not compile."""
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"正则表达式无效：{v}（{exc}）") from exc
+    return v
+
+
 class Vocabulary(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,11 +50,7 @@ class Vocabulary(BaseModel):
     @field_validator("boilerplate", "vague")
     @classmethod
     def _regex(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"正则表达式无效：{v}（{exc}）") from exc
-        return v
+        return valid_regex(v)
 
     @field_validator("*", mode="after")
     @classmethod
