@@ -151,7 +151,7 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     if config is None:
         from ..settings import load_settings
 
-        config = load_settings(paths[0] if paths else None).config
+        config = load_settings(paths[0]).config  # inputs were found, so paths is not empty
     validate, note = _validator()
     cpus = os.cpu_count() or 1
     jobs = max(1, min(jobs, cpus) if jobs is not None else cpus)  # more workers than cores only cost memory
