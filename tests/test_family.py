@@ -416,3 +416,23 @@ def test_indicator_detection_of_a_project_form_names_the_project(tmp_path: Path)
     assert cli("import", str(EX02), "-o", str(src)).returncode == 0
     r = cli("indicators", "detect", str(src))
     assert r.returncode in (0, 1) and "全表 滨湖大胆办公大楼运行保障 →" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("path", [FUJIAN, EX02], ids=["fujian", "ex02"])
+def test_an_imported_other_layout_prints_on_a4(path: Path, tmp_path: Path) -> None:
+    """Regression: ``import`` of a department-level or project form wrote bare cells: default widths
+    clipped every label, no lines, a second blank page. Now boxed from the first row of two cells on,
+    columns as wide as their text (within 8-36, longer text wrapped in a taller row), fitted to A4."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "out.xlsx"
+    assert cli("import", str(path), "-o", str(out)).returncode == 0
+    ws = load_workbook(out).active
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert not ws["A1"].border.left.style and ws["A1"].font.bold  # the title line
+    assert ws["A2"].border.left.style == "thin" and ws["A2"].alignment.wrap_text
+    widths = [ws.column_dimensions[c].width for c in "ABCDEF"]
+    assert all(8 <= w <= 36 for w in widths) and max(widths) > 8
+    assert any((d.height or 0) > 15 for d in ws.row_dimensions.values())  # the long goal wraps
+    assert load_form(out).kind == load_form(path).kind

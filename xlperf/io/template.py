@@ -238,14 +238,61 @@ def grid_workbook(grid: Any, title: str | None = None) -> Any:
     """A workbook holding ``grid`` cell for cell (a pasted form of a layout the official template does
     not have: department-level, project forms); text stays text, merged blocks stay merged."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
     ws.title = (title or grid.sheet or SHEET)[:31]
-    for (r, c), v in grid.values.items():
-        if v is not None:
-            set_text(ws.cell(r + 1, c + 1), v)
+    values = {k: v for k, v in grid.values.items() if v is not None}
+    if not values:
+        return wb
+    nrows = max(r for r, _ in values) + 1
+    ncols = max(c for _, c in values) + 1
+    per_row = [0] * nrows
+    for r, _ in values:
+        per_row[r] += 1
+    # the title lines: the rows above the first one holding two or more cells, printed bold, unboxed
+    top = next((r for r in range(nrows) if per_row[r] >= 2), 0)
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    for r in range(nrows):
+        for c in range(ncols):
+            cell = ws.cell(r + 1, c + 1)
+            v = values.get((r, c))
+            if v is not None:
+                set_text(cell, v)
+            if r >= top:
+                cell.border, cell.alignment = border, wrap
+            elif v is not None:
+                cell.font = Font(bold=True, size=14)
+    spanned = set()
     for m in grid.merges:
         ws.merge_cells(start_row=m.r0 + 1, start_column=m.c0 + 1, end_row=m.r1 + 1, end_column=m.c1 + 1)
+        if m.c1 > m.c0:
+            spanned.add((m.r0, m.c0))
+    # each column as wide as its longest text (a Chinese character counts twice), within 8-36; longer text wraps
+    widths = [8.0] * ncols
+    needed: dict[tuple[int, int], int] = {}
+    for (r, c), v in values.items():
+        if r >= top and (r, c) not in spanned:
+            needed[r, c] = sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(v))
+            widths[c] = min(36.0, max(widths[c], needed[r, c] + 2.0))
+    for c, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    lines = [1] * nrows  # rows whose text wraps are made tall enough for it (not every reader fits them)
+    for (r, c), text_width in needed.items():
+        lines[r] = max(lines[r], -(-text_width // int(widths[c] - 1)))
+    for r, n in enumerate(lines):
+        if n > 1:
+            ws.row_dimensions[r + 1].height = 15 * min(n, 15)
+    ws.page_setup.orientation = "landscape" if sum(widths) > 100 else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     return wb
 
