@@ -114,7 +114,7 @@ __all__ = [
 
 def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = None, on_duplicate: str = "error",
                 progress: bool = False, exclude: Iterable[str | Path] = (), executor: str = "auto",
-                config: Config | None = None) -> Consolidation:
+                config: Config | None = None, excel: bool = True) -> Consolidation:
     """Read every workbook under ``paths`` and consolidate the forms. See the module docstring.
 
     ``jobs``: parallel workers (default and cap: CPU count). ``executor``: "auto" (worker processes
@@ -129,6 +129,9 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     would use (:func:`xlperf.settings.load_settings` beside the first input; ``Config()`` for the
     defaults alone). They apply to the
     XP rules only; the XC0xx issues of the consolidation itself are always reported.
+    ``excel``: encode the summary workbook's detail rows while the files are read, on the core the
+    workers leave free, so that :meth:`Consolidation.to_excel` then only copies them (``False`` when
+    only DataFrames, CSV or JSON are wanted; ``to_excel`` still works, writing them itself).
 
     The result holds temporary files: use it as a context manager (``with consolidate(...) as c:``) or
     call :meth:`Consolidation.close`. Raises :class:`XlperfError` only when nothing can be done (no
@@ -162,7 +165,7 @@ def consolidate(paths: str | Path | Iterable[str | Path], *, jobs: int | None = 
     from ..core.parse import parse_grid  # noqa: F401  - imported before the workers fork
     from ..io.readers import read_grids  # noqa: F401
 
-    cons = Consolidation(on_duplicate)
+    cons = Consolidation(on_duplicate, excel=excel)
     try:
         cons.validated = validate is not None
         if note:

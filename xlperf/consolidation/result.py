@@ -39,6 +39,7 @@ from .schema import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..io.fastxlsx import RowEncoder
     from .worker import FileReport
 
 
@@ -93,21 +94,36 @@ def _f(d: Decimal | None) -> float | None:
 
 
 class _Spool:
-    """Append-only temporary file of row blocks: ``[length][form id][marshal(list of row tuples)]``."""
+    """Append-only temporary file of row blocks: ``[length][form id][marshal(list of row tuples)]``.
 
-    def __init__(self) -> None:
+    With an ``encoder`` (:class:`~xlperf.io.fastxlsx.RowEncoder`) each block is also kept as sheet XML
+    in ``encoded`` (a spool of ``marshal(list of row texts)``), made as the rows arrive, so that the
+    summary workbook only copies it."""
+
+    def __init__(self, encoder: RowEncoder | None = None) -> None:
         self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xlperf-spool-")
         self.rows = 0
+        self.encoder = encoder
+        try:
+            self.encoded: _Spool | None = _Spool() if encoder is not None else None
+        except BaseException:
+            self._fh.close()
+            raise
 
     def append(self, form_id: int, rows: list[tuple]) -> None:
         if rows:
-            self.append_blob(form_id, marshal.dumps(rows), len(rows))
+            self.append_blob(form_id, marshal.dumps(rows), len(rows), rows)
 
-    def append_blob(self, form_id: int, blob: bytes, count: int) -> None:
+    def append_blob(self, form_id: int, blob: bytes, count: int, rows: list[tuple] | None = None) -> None:
+        """Append a block of ``count`` rows, ``blob`` their ``marshal.dumps`` (``rows`` the rows
+        themselves, when at hand)."""
         if count:
             self._fh.write(len(blob).to_bytes(4, "little") + form_id.to_bytes(4, "little", signed=True))
             self._fh.write(blob)
             self.rows += count
+            if self.encoded is not None and self.encoder is not None:
+                text = self.encoder.encode(marshal.loads(blob) if rows is None else rows)
+                self.encoded.append_blob(form_id, marshal.dumps(text), count)
 
     def blocks(self) -> Iterator[tuple[int, list[tuple]]]:
         self._fh.flush()
@@ -127,8 +143,10 @@ class _Spool:
         return self._fh.closed
 
     def close(self) -> None:
-        """Close (and so delete) the file; closing again does nothing."""
+        """Close (and so delete) the file(s); closing again does nothing."""
         self._fh.close()
+        if self.encoded is not None:
+            self.encoded.close()
 
 
 # --------------------------------------------------------------------------------------------- result
@@ -142,7 +160,10 @@ class Consolidation:
     garbage collection). :meth:`close` may be called more than once.
     """
 
-    def __init__(self, on_duplicate: str = "error") -> None:
+    def __init__(self, on_duplicate: str = "error", *, excel: bool = True) -> None:
+        from ..io.fastxlsx import RowEncoder, SharedStrings
+        from .summary import MONEY_FORMAT, detail_styles
+
         self.on_duplicate = on_duplicate
         self.file_records: list[FileRecord] = []  # 文件清单 as objects; ``files`` is the DataFrame
         self._depts: list[_Dept] = []
@@ -153,19 +174,33 @@ class Consolidation:
         self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
         self._projects: list[tuple[int, list[Any]]] = []  # (form id, 项目汇总 row): one small row per project
         self._links: dict[int, tuple[list[Any], list[str]]] = {}  # department form id -> (its row, task names)
+        # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them)
+        self.strings = SharedStrings() if excel else None
+        styles = detail_styles(MONEY_FORMAT)
+        encoders = [None] + [RowEncoder(styles[name], self.strings) if self.strings is not None else None
+                             for name in (TASK_SHEET, IND_SHEET, ISSUE_SHEET)] + [None]
         spools: list[_Spool] = []
         try:
-            for _ in range(4):
-                spools.append(_Spool())
+            for enc in encoders:
+                spools.append(_Spool(enc))
         except BaseException:  # no temporary file left open when one cannot be created
             for s in spools:
                 s.close()
             raise
-        self._dept_rows, self._tasks, self._inds, self._issues = spools
+        # the last: per form, its indicators counted by (一级, 二级) (the 图表 sheet's source)
+        self._dept_rows, self._tasks, self._inds, self._issues, self._categories = spools
 
     @property
     def _spools(self) -> tuple[_Spool, ...]:
-        return (self._dept_rows, self._tasks, self._inds, self._issues)
+        return (self._dept_rows, self._tasks, self._inds, self._issues, self._categories)
+
+    def _add_indicators(self, form_id: int, blob: bytes, count: int) -> None:
+        """A form's 指标明细 rows, and their count by (一级, 二级)."""
+        if not count:
+            return
+        rows = marshal.loads(blob)
+        self._inds.append_blob(form_id, blob, count, rows)
+        self._categories.append(form_id, list(Counter((r[4] or "（空）", r[5] or "（空）") for r in rows).items()))
 
     # ------------------------------------------------------------------------------------------ build
     def _add_file(self, res: FileReport | None, path: Path, display: str, ignored: str | None) -> None:
@@ -186,7 +221,7 @@ class Consolidation:
             if fr.project is not None:  # a project form: 项目汇总, its indicators and issues
                 self._depts.append(dept)
                 self._projects.append((form_id, fr.project))
-                self._inds.append_blob(form_id, fr.indicators, fr.n_indicators)
+                self._add_indicators(form_id, fr.indicators, fr.n_indicators)
                 self._issues.append_blob(form_id, fr.issues, fr.n_issues)
                 rec.forms += 1
                 rec.indicators += fr.n_indicators
@@ -200,7 +235,7 @@ class Consolidation:
             dup_issue = self._check_duplicate(dept, fr.key, fr.dept)
             self._depts.append(dept)
             self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
-            self._inds.append_blob(form_id, fr.indicators, fr.n_indicators)
+            self._add_indicators(form_id, fr.indicators, fr.n_indicators)
             self._issues.append_blob(form_id, fr.issues, fr.n_issues)
             if dup_issue is not None:
                 self._issues.append(form_id, [dup_issue])
@@ -366,7 +401,28 @@ class Consolidation:
 
     def category_counts(self) -> Counter[tuple[str, str]]:
         """Indicators per (一级指标, 二级指标) over the consolidated forms (the 图表 sheet's source)."""
-        return Counter((r[4] or "（空）", r[5] or "（空）") for r in self.indicator_rows())
+        out: Counter[tuple[str, str]] = Counter()
+        for form_id, items in self._categories.blocks():
+            if form_id not in self._excluded:
+                for key, k in items:
+                    out[key] += k
+        return out
+
+    def encoded_rows(self, sheet: str) -> Iterator[str] | None:
+        """The rows of the detail ``sheet`` (任务明细, 指标明细, 校验问题) as sheet XML, encoded as they
+        arrived (:class:`~xlperf.io.fastxlsx.RowEncoder`, strings in :attr:`strings`); ``None`` when
+        they were not (``excel=False``). The same rows as :meth:`task_rows` etc."""
+        spool = {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet].encoded
+        if spool is None:
+            return None
+        skip = self._excluded if sheet != ISSUE_SHEET else ()
+
+        def rows(spool: _Spool = spool) -> Iterator[str]:
+            for form_id, texts in spool.blocks():
+                if form_id not in skip:
+                    yield from texts
+
+        return rows()
 
     def _frame(self, name: str, cols: list[str], rows: Iterable[Any], money: Iterable[int] = ()) -> Any:
         if name not in self._frames:
@@ -503,7 +559,7 @@ class Consolidation:
         return all(s.closed for s in self._spools)
 
     def close(self) -> None:
-        """Delete the spool files (all four) and drop the cached DataFrames. Idempotent."""
+        """Delete the spool files and drop the cached DataFrames. Idempotent."""
         for s in self._spools:
             s.close()
         self._frames.clear()

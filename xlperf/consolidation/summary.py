@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,17 @@ _WIDTHS = {
 }
 
 
+MONEY_FORMAT = 2  # the id of the summary's first number format (#,##0.00): write_summary makes it second
+
+
+def detail_styles(money: int) -> dict[str, list[int]]:
+    """The format id of each column of the detail sheets (任务明细, 指标明细, 校验问题), ``money`` that of
+    the amounts: the same whether the rows are encoded ahead (:class:`~xlperf.io.fastxlsx.RowEncoder`)
+    or written here."""
+    return {TASK_SHEET: [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))],
+            IND_SHEET: [0] * len(IND_COLS), ISSUE_SHEET: [0] * len(ISSUE_COLS)}
+
+
 def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) -> None:
     """Stream the summary workbook to ``path`` (not atomic: ``Consolidation.to_excel`` is)."""
     from ..core.grid import col_letter
@@ -59,9 +70,10 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                           title_rows=0 if sheet == CHART_SHEET else 1, breaks=breaks)
     from .rules import code_of, duplicate_department
 
-    with Workbook(path, compresslevel=compresslevel) as wb:
+    with Workbook(path, compresslevel=compresslevel, strings=cons.strings) as wb:
         head = wb.add_format(bold=True, fill="DDEBF7", border=True, halign="center", valign="center", wrap=True)
         money = wb.add_format(num_fmt="#,##0.00")
+        ahead = cons.strings is not None and money == MONEY_FORMAT  # the rows encoded ahead fit this workbook
         integer = wb.add_format(num_fmt="#,##0")
         total_label = wb.add_format(bold=True, fill="FFF2CC", border=True)
         total_money = wb.add_format(bold=True, fill="FFF2CC", border=True, num_fmt="#,##0.00")
@@ -132,7 +144,9 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
             pws.write_row(ptot, ptot_styles)
 
         # 任务明细 / 指标明细 / 校验问题 (split over several sheets beyond Excel's row limit)
-        def detail(name: str, cols: list[str], rows: Iterable[tuple], styles: list[int], total: int) -> None:
+        def detail(name: str, cols: list[str], rows: Iterable[tuple], total: int) -> None:
+            encoded = cons.encoded_rows(name) if ahead else None
+            styles = detail_styles(money)[name]
             part = 1
             sheet = None
             count = 0
@@ -145,29 +159,24 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                 return s
 
             sheet = open_sheet(name)
-            for row in rows:
+            for row in encoded if encoded is not None else rows:
                 if sheet.rows >= MAX_ROWS:
                     sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
                     part += 1
                     sheet = open_sheet(f"{name}{part}")
-                sheet.write_row(row, styles)
+                if encoded is not None:
+                    sheet.write_encoded(row)
+                else:
+                    sheet.write_row(row, styles)
                 count += 1
             if sheet.rows > 1:
                 sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
 
         included = [d for d in cons._depts if d.included]
-        counts: Counter[tuple[str, str]] = Counter()  # indicators per (一级, 二级), for the 图表 sheet
-
-        def counted(rows: Iterable[tuple]) -> Iterator[tuple]:
-            for r in rows:
-                counts[(r[4] or "（空）", r[5] or "（空）")] += 1
-                yield r
-
-        detail(TASK_SHEET, TASK_COLS, cons.task_rows(), [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))],
-               sum(d.n_tasks for d in included))
-        detail(IND_SHEET, IND_COLS, counted(cons.indicator_rows()), [0] * len(IND_COLS),
-               sum(d.n_indicators for d in included))
-        detail(ISSUE_SHEET, ISSUE_COLS, cons.issue_rows(), [0] * len(ISSUE_COLS), cons._issues.rows)
+        detail(TASK_SHEET, TASK_COLS, cons.task_rows(), sum(d.n_tasks for d in included))
+        detail(IND_SHEET, IND_COLS, cons.indicator_rows(), sum(d.n_indicators for d in included))
+        detail(ISSUE_SHEET, ISSUE_COLS, cons.issue_rows(), cons._issues.rows)
+        counts = cons.category_counts()  # indicators per (一级, 二级), for the 图表 sheet
 
         # 文件清单
         ws = wb.add_sheet(FILE_SHEET, widths=_WIDTHS[FILE_SHEET], freeze=(1, 0),

@@ -25,6 +25,7 @@ import math
 import numbers
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -506,6 +507,21 @@ class Sheet:
         s = str(v)
         return f'{head} t="inlineStr"><is>{_t(s)}</is></c>' if s else f"{head}/>"
 
+    def write_encoded(self, row: str) -> int:
+        """Write the next row from :meth:`RowEncoder.encode`'s text (its :data:`ROW_MARK` becomes the
+        row number); returns its 0-based index. The encoder's string table must be this workbook's
+        (``Workbook(strings=...)``) and its styles this workbook's format ids."""
+        if self.closed:
+            raise ValueError(f"sheet {self.name!r} is closed")
+        r = self.rows
+        if r >= MAX_ROWS:
+            raise ValueError("worksheet row limit reached (1,048,576 rows)")
+        self.rows = r + 1
+        self._buf.append(row.replace(ROW_MARK, str(r + 1)))
+        if len(self._buf) >= 512:
+            self._flush()
+        return r
+
     def write_rows(self, rows: Any, styles: int | list[int] | tuple[int, ...] | None = None) -> None:
         for row in rows:
             self.write_row(row, styles)
@@ -570,6 +586,91 @@ class Sheet:
         self.book._sheet_closed(self)
 
 
+ROW_MARK = "\x00"  # the row number in a row encoded ahead (XML text can never hold it: xml_text escapes it)
+
+
+@dataclass(slots=True)
+class SharedStrings:
+    """A shared-string table filled before the workbook is written (by :class:`RowEncoder`), with the
+    bounds of :class:`Workbook`'s own: strings longer than ``max_shared_len`` or beyond ``max_shared``
+    are written inline."""
+
+    max_shared: int = 100_000
+    max_shared_len: int = 80
+    index: dict[str, int] = field(default_factory=dict)
+
+    def share(self, s: str) -> int | None:
+        idx = self.index.get(s)
+        if idx is None and len(s) <= self.max_shared_len and len(self.index) < self.max_shared:
+            idx = self.index[s] = len(self.index)
+        return idx
+
+
+class RowEncoder:
+    """Rows turned into sheet XML before the sheet exists, with :data:`ROW_MARK` for the row number
+    (:meth:`Sheet.write_encoded` fills it in): a consolidation encodes each form's detail rows as they
+    arrive, while its workers still read, so that writing the summary afterwards only copies text.
+
+    The cells are exactly those of :meth:`Sheet.write_row` with the same ``styles`` (one format id per
+    column); text goes through ``strings``. A column's repeated text (a department, a level, a unit)
+    is encoded once and remembered (at most ``memo`` texts per column)."""
+
+    def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 20_000) -> None:
+        self.styles = tuple(styles)
+        self.strings = strings
+        self._memo_max = memo
+        self._heads = [f'<c r="{col_letter(c)}{ROW_MARK}"' + (f' s="{st}"' if st else "") for c, st in
+                       enumerate(self.styles)]
+        self._memo: list[dict[str, str]] = [{} for _ in self.styles]
+
+    def _head(self, c: int) -> str:
+        while c >= len(self._heads):  # a row longer than the styles: unstyled cells
+            self._heads.append(f'<c r="{col_letter(len(self._heads))}{ROW_MARK}"')
+            self._memo.append({})
+        return self._heads[c]
+
+    def _text(self, c: int, v: str) -> str:
+        head = self._head(c)
+        idx = self.strings.share(v)
+        cell = f'{head} t="s"><v>{idx}</v></c>' if idx is not None else f'{head} t="inlineStr"><is>{_t(v)}</is></c>'
+        memo = self._memo[c]
+        if len(memo) >= self._memo_max:
+            memo.clear()
+        memo[v] = cell
+        return cell
+
+    def encode(self, rows: Iterable[list[Any] | tuple[Any, ...]]) -> list[str]:
+        """One text per row (``Sheet.write_row``'s cells, ``None`` and ``""`` left out unless styled)."""
+        out = []
+        heads, memo, styles, n_styled = self._heads, self._memo, self.styles, len(self.styles)
+        for row in rows:
+            if len(row) > len(heads):
+                self._head(len(row) - 1)
+            cells = ['<row r="\x00">']
+            add = cells.append
+            for c, v in enumerate(row):
+                tv = type(v)
+                if tv is str:
+                    if v:
+                        hit = memo[c].get(v)
+                        add(hit if hit is not None else self._text(c, v))
+                    elif c < n_styled and styles[c]:
+                        add(f"{heads[c]}/>")
+                elif tv is float:
+                    if v - v == 0.0:  # finite
+                        add(f"{heads[c]}><v>{v!r}</v></c>")
+                elif tv is int:
+                    add(f"{heads[c]}><v>{v}</v></c>")
+                elif v is None:
+                    if c < n_styled and styles[c]:
+                        add(f"{heads[c]}/>")
+                else:
+                    add(Sheet._other_cell(heads[c], v))
+            add("</row>")
+            out.append("".join(cells))
+        return out
+
+
 class Workbook:
     """Stream an xlsx to ``target`` (a path or a binary file object).
 
@@ -578,10 +679,14 @@ class Workbook:
     """
 
     def __init__(self, target: str | Path | IO[bytes], *, compresslevel: int = 1, font: str = "等线",
-                 max_shared: int = 100_000, max_shared_len: int = 80, application: str = "xlperf") -> None:
+                 max_shared: int = 100_000, max_shared_len: int = 80, application: str = "xlperf",
+                 strings: SharedStrings | None = None) -> None:
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self._styles = _Styles(font)
-        self._sst: dict[str, int] = {}
+        # rows encoded ahead (RowEncoder) refer to ``strings``: the table starts as a copy of it
+        self._sst: dict[str, int] = dict(strings.index) if strings is not None else {}
+        if strings is not None:
+            max_shared, max_shared_len = strings.max_shared, strings.max_shared_len
         self._sst_refs = 0
         self.max_shared = max_shared
         self.max_shared_len = max_shared_len
