@@ -154,3 +154,50 @@ def test_libreoffice_opens_recalculates_and_keeps_the_chart(tmp_path: Path) -> N
     assert ws["A2"].value == HYPERLINK
     with zipfile.ZipFile(out) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
+
+
+def test_rows_encoded_ahead_are_the_rows_written_in_place(tmp_path: Path) -> None:
+    """``RowEncoder`` + ``Sheet.write_encoded`` give the cells ``write_row`` gives, styles included,
+    text that looks like a formula as text and characters XML cannot hold escaped."""
+    import openpyxl
+
+    from xlperf.io.fastxlsx import RowEncoder, SharedStrings
+
+    rows = [[HYPERLINK, Decimal("3793.11"), "a & b <c> \"q\"", None, ""], [DDE, 1359.1, "=", 7, True],
+            ["  前后空格  ", float("nan"), "控制\x00\x01字符", "x" * 200, None], ["同", 2, "同", 3.5, "_x0041_"]]
+    strings = SharedStrings()
+    cells = {}
+    for ahead in (True, False):
+        path = tmp_path / f"{ahead}.xlsx"
+        with Workbook(path, strings=strings if ahead else None) as wb:
+            money = wb.add_format(num_fmt="#,##0.00")
+            styles = [0, money, 0, money, money]
+            ws = wb.add_sheet("明细")
+            texts = RowEncoder(styles, strings).encode(rows) if ahead else None
+            for k, row in enumerate(rows):
+                if texts is not None:
+                    ws.write_encoded(texts[k])
+                else:
+                    ws.write_row(row, styles)
+        book = openpyxl.load_workbook(path)
+        cells[ahead] = [(c.coordinate, c.value, c.data_type, c.number_format) for r in book["明细"].iter_rows()
+                        for c in r]
+    assert cells[True] == cells[False]
+    assert ("A1", HYPERLINK, "s", "General") in cells[True] and ("D2", 7, "n", "#,##0.00") in cells[True]
+
+
+def test_a_failing_write_in_the_deflating_thread_is_raised_not_lost(tmp_path: Path) -> None:
+    """A long sheet is deflated in a thread: a write that fails there (a full disk) is raised in the
+    caller and the writer does not hang."""
+
+    class Full(io.BytesIO):
+        def write(self, b) -> int:  # type: ignore[override]
+            if self.tell() > 200_000:
+                raise OSError(28, "No space left on device")
+            return super().write(b)
+
+    with pytest.raises(OSError, match="No space"):
+        with Workbook(Full()) as wb:
+            ws = wb.add_sheet("明细")
+            for i in range(100_000):
+                ws.write_row([f"第 {i} 行的文字，足够长，不会被压得太小 {i * 7919 % 104729}", i * 1.5])

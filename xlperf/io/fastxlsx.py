@@ -547,6 +547,8 @@ class Sheet:
 
     def _flush(self) -> None:
         if self._buf:
+            if type(self._stream) is not _Deflating:  # a long sheet: deflated beside the rows still to come
+                self._stream = _Deflating(self._stream)
             self._write("".join(self._buf))
             self._buf.clear()
 
@@ -584,6 +586,50 @@ class Sheet:
         self._stream.close()
         self.closed = True
         self.book._sheet_closed(self)
+
+
+class _Deflating:
+    """A worksheet stream written (and so deflated) in a thread of its own: zlib lets go of the GIL, so a
+    long sheet's text is compressed while its next rows are made. Errors are raised in the caller, at the
+    next write or at ``close``."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        import queue
+        import threading
+
+        self._stream = stream
+        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlperf-deflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._q.get()) is not None:
+            if self._error is None:
+                try:
+                    self._stream.write(data)
+                except BaseException as exc:  # a full disk: raised in the writing thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            exc, self._error = self._error, None
+            raise exc
+
+    def write(self, data: bytes) -> None:
+        self._raise()
+        self._q.put(data)
+
+    def stop(self) -> None:
+        """End the thread (what was queued is still written); the stream stays open."""
+        if self._thread.is_alive():
+            self._q.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        self.stop()
+        self._raise()
+        self._stream.close()
 
 
 ROW_MARK = "\x00"  # the row number in a row encoded ahead (XML text can never hold it: xml_text escapes it)
@@ -683,8 +729,10 @@ class Workbook:
                  strings: SharedStrings | None = None) -> None:
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self._styles = _Styles(font)
-        # rows encoded ahead (RowEncoder) refer to ``strings``: the table starts as a copy of it
-        self._sst: dict[str, int] = dict(strings.index) if strings is not None else {}
+        # rows encoded ahead (RowEncoder) refer to ``strings``: this workbook's table is that one (strings
+        # are only ever added to it, so the indices the encoded rows hold stay valid)
+        self._sst: dict[str, int] = strings.index if strings is not None else {}
+        self._own_sst = strings is None
         if strings is not None:
             max_shared, max_shared_len = strings.max_shared, strings.max_shared_len
         self._sst_refs = 0
@@ -705,7 +753,20 @@ class Workbook:
         if exc_type is None:
             self.close()
         else:
-            self._zip.close()
+            # the error goes on; what is written stops (the thread first) and the zip is closed if it can be
+            stream = getattr(self._current, "_stream", None)
+            if isinstance(stream, _Deflating):
+                stream.stop()
+            if stream is not None:
+                try:
+                    stream.close()
+                except Exception:  # noqa: S110 - the first error is the one that matters
+                    pass
+            self._zip._writing = False  # type: ignore[attr-defined]  # a failed member: close the zip anyway
+            try:
+                self._zip.close()
+            except Exception:  # noqa: S110
+                pass
 
     def add_format(self, *, bold: bool = False, italic: bool = False, font_size: float | None = None,
                    font_color: str | None = None, num_fmt: str | None = None, fill: str | None = None,
@@ -794,7 +855,8 @@ class Workbook:
                     buf.clear()
             buf.append("</sst>")
             fh.write("".join(buf).encode("utf-8"))
-        self._sst.clear()
+        if self._own_sst:
+            self._sst.clear()
         z.writestr("xl/styles.xml", self._styles.xml())
         sheets = "".join(
             f'<sheet name="{xml_attr(n)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, (n, _, _) in enumerate(self._sheets)
