@@ -661,7 +661,7 @@ class RowEncoder:
     column); text goes through ``strings``. A column's repeated text (a department, a level, a unit)
     is encoded once and remembered (at most ``memo`` texts per column)."""
 
-    def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 20_000) -> None:
+    def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 4096) -> None:
         self.styles = tuple(styles)
         self.strings = strings
         self._memo_max = memo
