@@ -255,6 +255,18 @@ def _run_inline(chunks: Iterable[list[WorkItem]], validate: bool, config: Config
         yield from _work(chunk, validate, config)
 
 
+def _chunks(items: list[WorkItem], jobs: int) -> list[list[WorkItem]]:
+    """``items`` in consecutive chunks for worker processes: up to 16 files each while many remain (one
+    round trip and one pickle per chunk), smaller towards the end, so that no worker is left alone
+    with a long last chunk while the others wait."""
+    out, i, n = [], 0, len(items)
+    while i < n:
+        size = max(1, min(16, (n - i) // (jobs * 8)))
+        out.append(items[i:i + size])
+        i += size
+    return out
+
+
 def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str,
                  config: Config | None = None) -> Iterator[FileReport]:
     """Results of ``_work`` over ``items`` in input order, with a bounded number of chunks in flight
@@ -264,8 +276,7 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
     forked before the caller starts any thread (a progress bar)."""
     if executor == "serial" or not items or (executor != "process" and (jobs <= 1 or len(items) <= 1)):
         return _run_inline(([it] for it in items), validate, config)
-    size = max(1, min(16, len(items) // (jobs * 8))) if executor == "process" else 1
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    chunks = _chunks(items, jobs) if executor == "process" else [[it] for it in items]
     window = 2 * jobs if executor == "process" else 4 * jobs
     try:
         if executor == "process":
