@@ -408,19 +408,19 @@ class Consolidation:
                     out[key] += k
         return out
 
-    def encoded_rows(self, sheet: str) -> Iterator[str] | None:
+    def encoded_rows(self, sheet: str) -> Iterator[list[str]] | None:
         """The rows of the detail ``sheet`` (任务明细, 指标明细, 校验问题) as sheet XML, encoded as they
-        arrived (:class:`~xlperf.io.fastxlsx.RowEncoder`, strings in :attr:`strings`); ``None`` when
-        they were not (``excel=False``). The same rows as :meth:`task_rows` etc."""
+        arrived (:class:`~xlperf.io.fastxlsx.RowEncoder`, strings in :attr:`strings`), in blocks (a
+        form's); ``None`` when they were not (``excel=False``). The same rows as :meth:`task_rows` etc."""
         spool = {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet].encoded
         if spool is None:
             return None
         skip = self._excluded if sheet != ISSUE_SHEET else ()
 
-        def rows(spool: _Spool = spool) -> Iterator[str]:
+        def rows(spool: _Spool = spool) -> Iterator[list[str]]:
             for form_id, texts in spool.blocks():
                 if form_id not in skip:
-                    yield from texts
+                    yield texts
 
         return rows()
 

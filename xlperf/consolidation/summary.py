@@ -159,15 +159,24 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
                 return s
 
             sheet = open_sheet(name)
-            for row in encoded if encoded is not None else rows:
+
+            def full() -> Any:
+                nonlocal part
+                sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
+                part += 1
+                return open_sheet(f"{name}{part}")
+
+            for block in encoded if encoded is not None else ():  # a form's rows at a time
+                while block:
+                    if sheet.rows >= MAX_ROWS:
+                        sheet = full()
+                    k = sheet.write_encoded(block)
+                    count += k
+                    block = block[k:]
+            for row in rows if encoded is None else ():
                 if sheet.rows >= MAX_ROWS:
-                    sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
-                    part += 1
-                    sheet = open_sheet(f"{name}{part}")
-                if encoded is not None:
-                    sheet.write_encoded(row)
-                else:
-                    sheet.write_row(row, styles)
+                    sheet = full()
+                sheet.write_row(row, styles)
                 count += 1
             if sheet.rows > 1:
                 sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)

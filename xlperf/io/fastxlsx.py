@@ -507,20 +507,23 @@ class Sheet:
         s = str(v)
         return f'{head} t="inlineStr"><is>{_t(s)}</is></c>' if s else f"{head}/>"
 
-    def write_encoded(self, row: str) -> int:
-        """Write the next row from :meth:`RowEncoder.encode`'s text (its :data:`ROW_MARK` becomes the
-        row number); returns its 0-based index. The encoder's string table must be this workbook's
-        (``Workbook(strings=...)``) and its styles this workbook's format ids."""
+    def write_encoded(self, rows: list[str]) -> int:
+        """Write the next rows from :meth:`RowEncoder.encode`'s texts (their :data:`ROW_MARK` becomes the
+        row number) as far as the sheet's row limit allows; returns how many were written. The
+        encoder's string table must be this workbook's (``Workbook(strings=...)``) and its styles this
+        workbook's format ids."""
         if self.closed:
             raise ValueError(f"sheet {self.name!r} is closed")
         r = self.rows
-        if r >= MAX_ROWS:
+        take = rows if r + len(rows) <= MAX_ROWS else rows[:max(0, MAX_ROWS - r)]
+        if rows and not take:
             raise ValueError("worksheet row limit reached (1,048,576 rows)")
-        self.rows = r + 1
-        self._buf.append(row.replace(ROW_MARK, str(r + 1)))
+        mark = ROW_MARK
+        self._buf += [t.replace(mark, str(k)) for k, t in enumerate(take, r + 1)]
+        self.rows = r + len(take)
         if len(self._buf) >= 512:
             self._flush()
-        return r
+        return len(take)
 
     def write_rows(self, rows: Any, styles: int | list[int] | tuple[int, ...] | None = None) -> None:
         for row in rows:
