@@ -9,8 +9,8 @@ One run prints, over the same files:
   ``to_python``), in this process: CPU ms per file;
 * **xlperf, one worker**: ``xlperf consolidate DIR -o OUT.xlsx -q --jobs 1`` in a fresh interpreter
   (start-up, imports, discovery, safety checks, read, parse, validate, write): wall, CPU of the process
-  tree, CPU ms per file, peak memory; then its **phases** in-process (read / parse / validate / rows /
-  write, CPU ms per file, on up to 1,000 files). The commands import from compiled bytecode, as an
+  tree, CPU ms per file, peak memory; then its **phases** in-process (a worker's read / parse / validate / rows,
+  the parent's collect (results spooled, detail rows encoded) / write, CPU ms per file, on up to 1,000 files). The commands import from compiled bytecode, as an
   installed package does (compiled once into a temporary ``PYTHONPYCACHEPREFIX``, never into the checkout);
 * **xlperf, all cores**: the same command with the default ``--jobs`` (one worker per core);
 * **pandas loop**: ``pandas.read_excel(engine="openpyxl")`` over every sheet of every file, concatenated and
@@ -157,17 +157,19 @@ def load() -> str:
 
 
 def phases(paths: list[Path]) -> dict[str, float]:
-    """CPU seconds per phase, in-process, one thread (where the time goes), file by file as a worker
-    goes (nothing of a file is kept once its rows are made, so the phases do not pay for a heap of
-    1,000 parsed forms)."""
-    from xlperf.consolidation import _form_result, consolidate
+    """CPU ms per file and phase, in-process, one thread (where the time goes). A worker's phases file by
+    file as a worker goes (nothing of a file is kept once its rows are made, so they do not pay for a
+    heap of 1,000 parsed forms): read, parse, validate, rows (a form's summary rows). Then the parent's:
+    collect (each file's result added to the consolidation: spooled, its detail rows encoded as sheet
+    XML) and write (the summary workbook from those)."""
+    from xlperf.consolidation import Consolidation, _form_result, process_file
+    from xlperf.consolidation.worker import _validator
     from xlperf.core.parse import parse_grid
     from xlperf.io.readers import read_grids
+    from xlperf.settings import load_settings
 
-    try:
-        from xlperf.validation import validate
-    except ImportError:
-        validate = None
+    validate = _validator()[0]
+    config = load_settings(paths[0]).config
     cpu = time.thread_time
     t_read = t_parse = t_val = t_rows = 0.0
     for p in paths:
@@ -176,13 +178,18 @@ def phases(paths: list[Path]) -> dict[str, float]:
         t1 = cpu()
         forms = [parse_grid(g) for g in grids]
         t2 = cpu()
-        reports = [validate(f) for f in forms] if validate else [None] * len(forms)
+        reports = [validate(f, config=config) for f in forms] if validate else [None] * len(forms)
         t3 = cpu()
         for f, r in zip(forms, reports, strict=True):
             _form_result(f, r, "x")
         t4 = cpu()
         t_read, t_parse, t_val, t_rows = t_read + t1 - t0, t_parse + t2 - t1, t_val + t3 - t2, t_rows + t4 - t3
-    cons = consolidate(paths, jobs=1, executor="serial")
+    results = [process_file(p, str(p), validate, config) for p in paths]
+    cons = Consolidation()
+    t = cpu()
+    for p, res in zip(paths, results, strict=True):
+        cons._add_file(res, p, res.display, None)
+    t_collect = cpu() - t
     with tempfile.TemporaryDirectory() as d:
         t = cpu()
         cons.to_excel(Path(d) / "o.xlsx")
@@ -190,7 +197,7 @@ def phases(paths: list[Path]) -> dict[str, float]:
     cons.close()
     n = len(paths)
     return {"read": t_read / n * 1000, "parse": t_parse / n * 1000, "validate": t_val / n * 1000,
-            "rows": t_rows / n * 1000, "write": t_write / n * 1000}
+            "rows": t_rows / n * 1000, "collect": t_collect / n * 1000, "write": t_write / n * 1000}
 
 
 def best_of(cmd: list[str], repeat: int, key: str) -> dict[str, float]:
@@ -240,7 +247,9 @@ def main() -> None:
         print(f"xlperf consolidate, one worker: {one['wall']:.2f} s wall, CPU {one['cpu']:.2f} s = {one_ms:.2f} ms "
               f"per file, peak memory {one['peak_mb']:.0f} MB, exit {one['code']}; {load()}", flush=True)
         ph = phases(paths[:args.phases_files])
-        print("  phases in-process (CPU ms per file): " + ", ".join(f"{k} {v:.2f}" for k, v in ph.items())
+        print("  phases in-process (CPU ms per file): worker " + ", ".join(f"{k} {ph[k]:.2f}" for k in
+                                                                      ("read", "parse", "validate", "rows"))
+              + "; parent " + ", ".join(f"{k} {ph[k]:.2f}" for k in ("collect", "write"))
               + f"; total {sum(ph.values()):.2f}; {load()}", flush=True)
         allc = best_of(base + (["--jobs", str(args.jobs)] if args.jobs else []), args.repeat, "wall")
         out_mb = out.stat().st_size / 1e6
