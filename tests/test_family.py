@@ -340,6 +340,10 @@ def test_consolidation_takes_every_readable_kind(tmp_path: Path) -> None:
         missing = sorted(m.split("任务「")[1].split("」")[0] for m in messages if "没有对应的项目支出绩效目标表" in m)
         assert missing == ["信息系统运维经费", "宣传资料印制经费", "执法检查专项经费"]
         assert not any("在部门「福建省测试厅」的部门表中没有对应" in m for m in messages)
+        # the department's 警告数 in 部门汇总 counts them, as 文件清单 does
+        fj_row = depts[depts["部门名称"] == "福建省测试厅"].iloc[0]
+        fj_file = next(f for p, f in files.items() if p.endswith("福建测试厅.xlsx"))
+        assert fj_row["警告数"] == fj_file.warnings >= len(xc)
         data = cons.to_json_dict()
         assert data["summary"]["projects"] == 2 and len(data["projects"]) == 2
         assert {"项目汇总.csv", "部门汇总.csv"} <= {p.name for p in cons.to_csv(tmp_path / "csv")}

@@ -174,6 +174,7 @@ class Consolidation:
         self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
         self._projects: list[tuple[int, list[Any]]] = []  # (form id, 项目汇总 row): one small row per project
         self._links: dict[int, tuple[list[Any], list[str]]] = {}  # department form id -> (its row, task names)
+        self._late_warnings: dict[int, int] = {}  # form id -> warnings found after its row was spooled (XC004)
         # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them)
         self.strings = SharedStrings() if excel else None
         styles = detail_styles(MONEY_FORMAT)
@@ -302,10 +303,14 @@ class Consolidation:
     @property
     def included_departments(self) -> Iterator[list[Any]]:
         """The 部门汇总 rows of the consolidated forms (amounts as Decimal), streamed from the spool."""
+        late = self._late_warnings
         for form_id, rows in self._dept_rows.blocks():
             if form_id not in self._excluded:
                 for r in rows:
-                    yield _dept_from_spool(r)
+                    row = _dept_from_spool(r)
+                    if form_id in late:  # XC004, found once every form was in
+                        row[13] = (row[13] or 0) + late[form_id]
+                    yield row
 
     @property
     def totals(self) -> dict[str, Decimal]:
@@ -384,6 +389,7 @@ class Consolidation:
                 self._issues.append(form_id, found)
                 rec = self.file_records[self._depts[form_id].file_index - 1]
                 rec.warnings += len(found)
+                self._late_warnings[form_id] = len(found)  # the department's 部门汇总 row is spooled already
 
     def task_rows(self) -> Iterator[tuple]:
         for form_id, rows in self._tasks.blocks():
