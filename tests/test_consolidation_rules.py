@@ -264,8 +264,8 @@ def test_spools_are_closed_when_consolidate_raises(tmp_path: Path, monkeypatch: 
     _book(tmp_path / "in", "a.xlsx", make_form(0, tasks=10))
     with pytest.raises(KeyboardInterrupt):
         xlperf.consolidate(tmp_path / "in", executor="serial")
-    # five spools, three of them with their rows encoded for the summary workbook
-    assert len(made) == 8 and all(s.closed for s in made)
+    # six spools, three of them with their rows encoded for the summary workbook
+    assert len(made) == 9 and all(s.closed for s in made)
 
 
 def test_bad_executor_creates_no_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

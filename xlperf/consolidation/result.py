@@ -173,13 +173,12 @@ class Consolidation:
         self.validated = False
         self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
         self._projects: list[tuple[int, list[Any]]] = []  # (form id, 项目汇总 row): one small row per project
-        self._links: dict[int, tuple[list[Any], list[str]]] = {}  # department form id -> (its row, task names)
         self._late_warnings: dict[int, int] = {}  # form id -> warnings found after its row was spooled (XC004)
         # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them)
         self.strings = SharedStrings() if excel else None
         styles = detail_styles(MONEY_FORMAT)
         encoders = [None] + [RowEncoder(styles[name], self.strings) if self.strings is not None else None
-                             for name in (TASK_SHEET, IND_SHEET, ISSUE_SHEET)] + [None]
+                             for name in (TASK_SHEET, IND_SHEET, ISSUE_SHEET)] + [None, None]
         spools: list[_Spool] = []
         try:
             for enc in encoders:
@@ -188,12 +187,13 @@ class Consolidation:
             for s in spools:
                 s.close()
             raise
-        # the last: per form, its indicators counted by (一级, 二级) (the 图表 sheet's source)
-        self._dept_rows, self._tasks, self._inds, self._issues, self._categories = spools
+        # per form, its indicators counted by (一级, 二级) (the 图表 sheet's source); per department form,
+        # its 部门汇总 row as first made and its tasks' / duty projects' names (XC004's, once all are in)
+        self._dept_rows, self._tasks, self._inds, self._issues, self._categories, self._links = spools
 
     @property
     def _spools(self) -> tuple[_Spool, ...]:
-        return (self._dept_rows, self._tasks, self._inds, self._issues, self._categories)
+        return (self._dept_rows, self._tasks, self._inds, self._issues, self._categories, self._links)
 
     def _add_indicators(self, form_id: int, blob: bytes, count: int) -> None:
         """A form's 指标明细 rows, and their count by (一级, 二级)."""
@@ -232,7 +232,7 @@ class Consolidation:
                 rec.form_ids.append(form_id)
                 continue
             if fr.key is not None:
-                self._links[form_id] = (fr.dept, fr.links)
+                self._links.append(form_id, [(_dept_to_spool(fr.dept), fr.links)])
             dup_issue = self._check_duplicate(dept, fr.key, fr.dept)
             self._depts.append(dept)
             self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
@@ -352,7 +352,7 @@ class Consolidation:
         """XC004: a department form and that department's project forms (same name as the projects'
         实施单位 or 主管部门, same year) must agree: Σ 年度资金总额 = 项目支出, every project a task, every
         task a project."""
-        if not self._projects or not self._links:
+        if not self._projects or not self._links.rows:
             return
         from ..core.text import squash
         from .rules import department_projects_differ, issue
@@ -360,7 +360,8 @@ class Consolidation:
         def same(a: str, b: str) -> bool:
             return bool(a) and bool(b) and (a == b or a in b or b in a)
 
-        for form_id, (row, links) in self._links.items():
+        for form_id, ((spooled, links),) in self._links.blocks():
+            row = _dept_from_spool(spooled)
             if not self._depts[form_id].included or not row[0]:
                 continue
             name, year = squash(row[0]), row[2]

@@ -655,6 +655,16 @@ class SharedStrings:
         return idx
 
 
+class _NoMemo(dict):  # type: ignore[type-arg]
+    """The memo of a column not remembered: always empty."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:  # pragma: no cover - never called
+        raise TypeError("not remembered")
+
+
+_NO_MEMO: dict[str, str] = _NoMemo()
+
+
 class RowEncoder:
     """Rows turned into sheet XML before the sheet exists, with :data:`ROW_MARK` for the row number
     (:meth:`Sheet.write_encoded` fills it in): a consolidation encodes each form's detail rows as they
@@ -662,7 +672,8 @@ class RowEncoder:
 
     The cells are exactly those of :meth:`Sheet.write_row` with the same ``styles`` (one format id per
     column); text goes through ``strings``. A column's repeated text (a department, a level, a unit)
-    is encoded once and remembered (at most ``memo`` texts per column)."""
+    is encoded once and remembered; a column with more than ``memo`` different texts (names, notes)
+    is not remembered at all, so memory stays flat."""
 
     def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 4096) -> None:
         self.styles = tuple(styles)
@@ -683,9 +694,11 @@ class RowEncoder:
         idx = self.strings.share(v)
         cell = f'{head} t="s"><v>{idx}</v></c>' if idx is not None else f'{head} t="inlineStr"><is>{_t(v)}</is></c>'
         memo = self._memo[c]
-        if len(memo) >= self._memo_max:
-            memo.clear()
-        memo[v] = cell
+        if memo is not _NO_MEMO:
+            if len(memo) >= self._memo_max:  # texts that hardly repeat: stop remembering this column's
+                self._memo[c] = _NO_MEMO
+            else:
+                memo[v] = cell
         return cell
 
     def encode(self, rows: Iterable[list[Any] | tuple[Any, ...]]) -> list[str]:
