@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from itertools import product
 from typing import Any
 
 from .text import format_number
@@ -133,3 +135,82 @@ def normalize_cells(
         if v is not None:
             out[key] = v
     return out
+
+
+def normalize_rows(
+    rows: Sequence[Sequence[Any]],
+    formats: Mapping[tuple[int, int], str] | None = None,
+    merges: Iterable[Any] = (),
+    texts: list[tuple[tuple[int, int], str]] | None = None,
+) -> dict[tuple[int, int], Any]:
+    """:func:`normalize_cells` of a dense 2-D list with its top-left at A1 (``None`` and ``""`` are empty
+    cells), in one pass over the rows: the same cells, values and order as ``normalize_cells`` of the
+    mapping of the filled cells, without building that mapping first (what python-calamine gives).
+    ``texts``: where to put ``((row, col), text)`` of every cell that holds text, in row then column order
+    (:meth:`xlperf.core.grid.Grid.text_cells`).
+
+    The covered cells of merged blocks are taken out afterwards (a covered cell is dropped whatever its
+    value, so that is the same); a block of more than 4,096 cells goes the mapping's way."""
+    merges = [m for m in merges if m.r1 != m.r0 or m.c1 != m.c0]
+    formats = formats or {}
+    if any((m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) > 4096 for m in merges):
+        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
+        out = normalize_cells(values, formats, merges)
+        if texts is not None:
+            texts += sorted([(k, v) for k, v in out.items() if isinstance(v, str)])
+        return out
+    out = {}
+    found = [] if texts is None else texts
+    add = found.append
+    numeric_text = _NUMERIC_TEXT.fullmatch
+    for r, row in enumerate(rows):
+        for c, raw in enumerate(row):
+            t = raw.__class__
+            if t is str:
+                if not raw:
+                    continue
+                # ("-" <= raw < ":": its first character is one of "-./0123456789", without taking it out)
+                if "-" <= raw < ":" and len(raw) <= 32 and numeric_text(raw):
+                    v = normalize_value(raw, formats.get((r, c)))
+                    if v is not None:
+                        k = (r, c)
+                        out[k] = v
+                        if isinstance(v, str):
+                            add((k, v))
+                elif not raw.isspace():
+                    k = (r, c)
+                    out[k] = raw
+                    add((k, raw))
+            elif raw is None:
+                continue
+            elif t is float and (r, c) not in formats:  # calamine's numbers: whole ones become int
+                out[r, c] = int(raw) if raw.is_integer() and abs(raw) < 2**53 else raw
+            elif t is int and (r, c) not in formats:
+                out[r, c] = raw
+            elif raw != "":
+                v = normalize_value(raw, formats.get((r, c)))
+                if v is not None:
+                    k = (r, c)
+                    out[k] = v
+                    if isinstance(v, str):
+                        add((k, v))
+    if merges and out:
+        covered: set[tuple[int, int]] = set()
+        for m in merges:
+            if (m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) <= 64:
+                covered.update(_covered(m.r0, m.c0, m.r1, m.c1))
+            else:
+                covered.update(_covered.__wrapped__(m.r0, m.c0, m.r1, m.c1))
+        dropped = covered & out.keys()
+        for k in dropped:
+            del out[k]
+        if dropped and found:
+            found[:] = [t for t in found if t[0] not in dropped]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _covered(r0: int, c0: int, r1: int, c1: int) -> tuple[tuple[int, int], ...]:
+    """The cells of a merged block but its top-left one (remembered for blocks of up to 64 cells: the
+    forms of a batch repeat the same blocks)."""
+    return tuple(k for k in product(range(r0, r1 + 1), range(c0, c1 + 1)) if k != (r0, c0))

@@ -145,8 +145,7 @@ class FastBook(_Base):
         if self._zf is not None and name in self._parts:
             formulas, percent = scan_sheet(self._zf, self._parts[name], self._percent)
             formats = {k: "0%" for k in percent}
-        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
-        return Grid.read(values, sheet=name, formulas=formulas, merges=merges, formats=formats, source=self.label)
+        return Grid.read_rows(rows, sheet=name, formulas=formulas, merges=merges, formats=formats, source=self.label)
 
     def table(self, name: str) -> list[list[Any]]:
         if name not in [s.name for s in self._sheets]:

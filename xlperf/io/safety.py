@@ -11,11 +11,13 @@ import os
 import re
 import stat
 import struct
+import threading
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import (
     EncryptedFileError,
@@ -262,7 +264,21 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
         guard = _PartGuard(zf, info, path)
     prolog = _Prolog()
     try:
-        data = _inflate_whole(zf, info)
+        raw = _raw_member(zf, info)
+        memo_key = None
+        if raw is not None:
+            memo_key = (info.filename, count, info.compress_type, info.file_size, info.CRC, MAX_SHEET_CELLS, MAX_RUNS,
+                        xmlguard.MAX_SCAN_WORK, raw)
+            hit = _MEMBERS.get(memo_key)
+            if hit is not None:  # the very same bytes passed every check below before: the same verdict
+                if info.file_size > limit:
+                    raise UnsafeFileError(
+                        f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path))
+                data, counts = hit
+                if keep is not None:
+                    keep[info.filename] = data
+                return info.file_size, _copy(counts)
+        data = None if raw is None else _inflate_raw(info, raw)
         if data is not None:  # the same checks as on the first (and only) chunk below, in the same order
             chunks = [data]
         else:
@@ -287,6 +303,8 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             counts = guard.close()
             if keep is not None and n == 1 and seen == info.file_size:
                 keep[info.filename] = last
+            if memo_key is not None and data is not None and seen == info.file_size:
+                _remember(memo_key, data, _copy(counts))
     except (UnsafeFileError, UnreadableFileError):
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
@@ -306,10 +324,50 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
             yield chunk
 
 
+# members that passed _check_member, by their compressed bytes (and declared size, CRC, name and the limits
+# in force): the copies of one template a batch is made of share most of their parts (styles, workbook,
+# relationships, document properties), and the same bytes always inflate to the same part and counts.
+# Least recently used first out, bounded by the bytes held.
+_MEMBERS: OrderedDict[tuple[Any, ...], tuple[bytes, Counts | None]] = OrderedDict()
+_MEMBERS_LOCK = threading.Lock()
+_MEMBERS_BYTES = [0]
+_MEMO_MEMBER = 256 * 1024  # members up to this size (inflated) are remembered ...
+_MEMO_TOTAL = 16 << 20  # ... up to this much in all
+
+
+def _copy(counts: Counts | None) -> Counts | None:
+    """A copy of ``counts`` (check_expansion replaces what it recounts on the copy a workbook holds)."""
+    if counts is None:
+        return None
+    new = object.__new__(Counts)
+    new.__dict__.update(counts.__dict__)
+    return new
+
+
+def _remember(key: tuple[Any, ...], data: bytes, counts: Counts | None) -> None:
+    size = len(data) + len(key[-1])
+    if size > _MEMO_MEMBER:
+        return
+    with _MEMBERS_LOCK:
+        if key in _MEMBERS:
+            return
+        _MEMBERS[key] = (data, counts)
+        _MEMBERS_BYTES[0] += size
+        while _MEMBERS_BYTES[0] > _MEMO_TOTAL and _MEMBERS:
+            old, (old_data, _) = _MEMBERS.popitem(last=False)
+            _MEMBERS_BYTES[0] -= len(old_data) + len(old[-1])
+
+
 def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """A small stored or deflated member inflated in one go, as ``zf.read`` would give it: at most its
     declared size, the local header and the CRC checked (``BadZipFile`` otherwise). ``None`` for anything
     else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
+    raw = _raw_member(zf, info)
+    return None if raw is None else _inflate_raw(info, raw)
+
+
+def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed bytes of a member :func:`_inflate_whole` takes (its local header checked), else None."""
     if (info.file_size >= _CHUNK or info.compress_size > _CHUNK or info.flag_bits & 0x61
             or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or zf.fp is None):
         return None
@@ -324,7 +382,11 @@ def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     if name_str != info.orig_filename:
         raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
     fp.seek(extra_len, 1)
-    raw = fp.read(info.compress_size)
+    return fp.read(info.compress_size)
+
+
+def _inflate_raw(info: zipfile.ZipInfo, raw: bytes) -> bytes:
+    """The member of ``raw`` (from :func:`_raw_member`) inflated: at most its declared size, the CRC checked."""
     if info.compress_type == zipfile.ZIP_DEFLATED:
         data = zlib.decompressobj(-15).decompress(raw, info.file_size) if info.file_size else b""
     else:
