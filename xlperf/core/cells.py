@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import product
+from operator import attrgetter
 from typing import Any
 
 from .text import format_number
@@ -151,9 +152,23 @@ def normalize_rows(
 
     The covered cells of merged blocks are taken out afterwards (a covered cell is dropped whatever its
     value, so that is the same); a block of more than 4,096 cells goes the mapping's way."""
-    merges = [m for m in merges if m.r1 != m.r0 or m.c1 != m.c0]
+    merges = list(merges)
     formats = formats or {}
-    if any((m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) > 4096 for m in merges):
+    small: list[tuple[int, int, int, int]] = []  # blocks of 2 to 64 cells (remembered)
+    blocks: list[tuple[int, int, int, int]] = []  # blocks of 65 to 4,096 cells
+    for corners in map(_CORNERS, merges):
+        r0, c0, r1, c1 = corners
+        area = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if area <= 64:
+            if r1 != r0 or c1 != c0:
+                small.append(corners)
+        elif area <= 4096:
+            blocks.append(corners)
+        else:
+            break
+    else:
+        area = 0
+    if area > 4096:
         values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
         out = normalize_cells(values, formats, merges)
         if texts is not None:
@@ -194,13 +209,9 @@ def normalize_rows(
                     out[k] = v
                     if isinstance(v, str):
                         add((k, v))
-    if merges and out:
+    if (small or blocks) and out:
         covered: set[tuple[int, int]] = set()
-        for m in merges:
-            if (m.r1 - m.r0 + 1) * (m.c1 - m.c0 + 1) <= 64:
-                covered.update(_covered(m.r0, m.c0, m.r1, m.c1))
-            else:
-                covered.update(_covered.__wrapped__(m.r0, m.c0, m.r1, m.c1))
+        covered.update(*map(_covered, small), *map(_covered.__wrapped__, blocks))
         dropped = covered & out.keys()
         for k in dropped:
             del out[k]
@@ -209,8 +220,12 @@ def normalize_rows(
     return out
 
 
+_CORNERS = attrgetter("r0", "c0", "r1", "c1")
+
+
 @lru_cache(maxsize=4096)
-def _covered(r0: int, c0: int, r1: int, c1: int) -> tuple[tuple[int, int], ...]:
-    """The cells of a merged block but its top-left one (remembered for blocks of up to 64 cells: the
-    forms of a batch repeat the same blocks)."""
+def _covered(corners: tuple[int, int, int, int]) -> tuple[tuple[int, int], ...]:
+    """The cells of a merged block (r0, c0, r1, c1) but its top-left one (remembered for blocks of up to
+    64 cells: the forms of a batch repeat the same blocks)."""
+    r0, c0, r1, c1 = corners
     return tuple(k for k in product(range(r0, r1 + 1), range(c0, c1 + 1)) if k != (r0, c0))

@@ -99,12 +99,12 @@ class FastBook(_Base):
 
     read_only_reason = "只读方式打开的工作簿不能修改"
 
-    def __init__(self, path: str | Path, *, password: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, password: str | None = None, _kind: str | None = None) -> None:
         from . import readers
 
         self.path = Path(path)
         self.label = str(path)
-        self._wb, self._zf = readers._open_calamine(self.path, password)
+        self._wb, self._zf = readers._open_calamine(self.path, password, _kind)
         if self._wb is None:  # not a workbook at all
             raise UnreadableFileError("不是可识别的工作簿", path=self.label)
         try:
@@ -345,7 +345,7 @@ def open_book(path: str | Path, *, write: bool = False, out: str | Path | None =
         return TextBook(p)
     if engine == "openpyxl" and p.suffix.lower() in (".xlsx", ".xlsm") and not password:
         return FileBook(p, lock=False)
-    return FastBook(p, password=password)
+    return FastBook(p, password=password, _kind=kind)  # (sniffed and its extension checked just above)
 
 
 __all__ = ["TEXT_EXTS", "ZIP_EXTS", "FastBook", "FileBook", "TextBook", "open_book"]

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # the canonical subset (see the module docstring); each search finds what it cannot prove
-_BAD_CELL = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,4}")')
+_BAD_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,4}")(?![^\s/>])')  # (the test a cell passes first)
 _PREFIXED = re.compile(rb':(?:c|row)[\s/>]')
 _BAD_REF = re.compile(rb'ref(?:(?<=[\t\n\r]ref)\s*=|(?<= ref)(?:\s+=|=(?!"(?:[A-Z][0-9]{1,4}:)?[A-Z][0-9]{1,4}")))')
 _DECL = re.compile(rb'<\?xml[^>]*?encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
@@ -108,7 +108,7 @@ def fast(data: bytes) -> Counts | None:
     return counts
 
 
-_BAD_CELL_WIDE = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,7}")')
+_BAD_CELL_WIDE = re.compile(rb'<c(?! r="[A-Z][0-9]{1,7}")(?![^\s/>])')
 _BAD_REF_WIDE = re.compile(
     rb'ref(?:(?<=[\t\n\r]ref)\s*=|(?<= ref)(?:\s+=|=(?!"(?:[A-Z][0-9]{1,7}:)?[A-Z][0-9]{1,7}")))')
 
