@@ -287,6 +287,10 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
                     raise UnsafeFileError(
                         f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path))
                 data, counts = hit
+                try:
+                    _MEMBERS.move_to_end(memo_key)
+                except KeyError:  # (another thread let it go meanwhile)
+                    pass
                 if keep is not None:
                     keep[info.filename] = data
                 return info.file_size, _copy(counts)
