@@ -16,7 +16,6 @@ Other processes on the machine change the numbers: the load average is printed w
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -73,12 +72,8 @@ def floor(paths: list[Path]) -> float:
     return (time.thread_time() - t) / len(paths) * 1000
 
 
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main() -> None:
-    from benchmarks.bench_consolidate import SIZES, ensure_inputs
+    from benchmarks.bench_consolidate import SIZES, ensure_inputs, load
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int, nargs="?", default=1000, help="number of workbooks (default 1000)")
