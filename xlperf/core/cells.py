@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from itertools import product
+from operator import attrgetter
 from typing import Any
 
 from .text import format_number
@@ -133,3 +136,96 @@ def normalize_cells(
         if v is not None:
             out[key] = v
     return out
+
+
+def normalize_rows(
+    rows: Sequence[Sequence[Any]],
+    formats: Mapping[tuple[int, int], str] | None = None,
+    merges: Iterable[Any] = (),
+    texts: list[tuple[tuple[int, int], str]] | None = None,
+) -> dict[tuple[int, int], Any]:
+    """:func:`normalize_cells` of a dense 2-D list with its top-left at A1 (``None`` and ``""`` are empty
+    cells), in one pass over the rows: the same cells, values and order as ``normalize_cells`` of the
+    mapping of the filled cells, without building that mapping first (what python-calamine gives).
+    ``texts``: where to put ``((row, col), text)`` of every cell that holds text, in row then column order
+    (:meth:`xlperf.core.grid.Grid.text_cells`).
+
+    The covered cells of merged blocks are taken out afterwards (a covered cell is dropped whatever its
+    value, so that is the same); a block of more than 4,096 cells goes the mapping's way."""
+    merges = list(merges)
+    formats = formats or {}
+    small: list[tuple[int, int, int, int]] = []  # blocks of 2 to 64 cells (remembered)
+    blocks: list[tuple[int, int, int, int]] = []  # blocks of 65 to 4,096 cells
+    for corners in map(_CORNERS, merges):
+        r0, c0, r1, c1 = corners
+        area = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if area <= 64:
+            if r1 != r0 or c1 != c0:
+                small.append(corners)
+        elif area <= 4096:
+            blocks.append(corners)
+        else:
+            break
+    else:
+        area = 0
+    if area > 4096:
+        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
+        out = normalize_cells(values, formats, merges)
+        if texts is not None:
+            texts += sorted([(k, v) for k, v in out.items() if isinstance(v, str)])
+        return out
+    out = {}
+    found = [] if texts is None else texts
+    add = found.append
+    numeric_text = _NUMERIC_TEXT.fullmatch
+    for r, row in enumerate(rows):
+        for c, raw in enumerate(row):
+            t = raw.__class__
+            if t is str:
+                if not raw:
+                    continue
+                # ("-" <= raw < ":": its first character is one of "-./0123456789", without taking it out)
+                if "-" <= raw < ":" and len(raw) <= 32 and numeric_text(raw):
+                    v = normalize_value(raw, formats.get((r, c)))
+                    if v is not None:
+                        k = (r, c)
+                        out[k] = v
+                        if isinstance(v, str):
+                            add((k, v))
+                elif not raw.isspace():
+                    k = (r, c)
+                    out[k] = raw
+                    add((k, raw))
+            elif raw is None:
+                continue
+            elif t is float and (r, c) not in formats:  # calamine's numbers: whole ones become int
+                out[r, c] = int(raw) if raw.is_integer() and abs(raw) < 2**53 else raw
+            elif t is int and (r, c) not in formats:
+                out[r, c] = raw
+            elif raw != "":
+                v = normalize_value(raw, formats.get((r, c)))
+                if v is not None:
+                    k = (r, c)
+                    out[k] = v
+                    if isinstance(v, str):
+                        add((k, v))
+    if (small or blocks) and out:
+        covered: set[tuple[int, int]] = set()
+        covered.update(*map(_covered, small), *map(_covered.__wrapped__, blocks))
+        dropped = covered & out.keys()
+        for k in dropped:
+            del out[k]
+        if dropped and found:
+            found[:] = [t for t in found if t[0] not in dropped]
+    return out
+
+
+_CORNERS = attrgetter("r0", "c0", "r1", "c1")
+
+
+@lru_cache(maxsize=4096)
+def _covered(corners: tuple[int, int, int, int]) -> tuple[tuple[int, int], ...]:
+    """The cells of a merged block (r0, c0, r1, c1) but its top-left one (remembered for blocks of up to
+    64 cells: the forms of a batch repeat the same blocks)."""
+    r0, c0, r1, c1 = corners
+    return tuple(k for k in product(range(r0, r1 + 1), range(c0, c1 + 1)) if k != (r0, c0))

@@ -76,7 +76,9 @@ class Grid:
     value means (percent), where the reader knows them.
 
     Readers build grids with :meth:`read`, which normalises every value in the one way all readers
-    share; the other constructors take values as given (tests, the core's own copies).
+    share; the other constructors take values as given (tests, the core's own copies). The values of a
+    grid a reader built are not changed afterwards (a changed sheet is a new Grid, as
+    :func:`dataclasses.replace` makes): :meth:`text_cells` is kept for them.
     """
 
     sheet: str = "Sheet1"
@@ -85,6 +87,20 @@ class Grid:
     merges: list[MergedRange] = field(default_factory=list)
     source: str | None = None
     formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    _texts: tuple[Any, list[tuple[tuple[int, int], str]]] | None = field(default=None, init=False, repr=False,
+                                                                        compare=False)
+    _keep_texts: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def text_cells(self) -> list[tuple[tuple[int, int], str]]:
+        """The cells holding text, ``((row, col), text)`` in row then column order (what the layout
+        finders look at). Made once for a grid a reader built, at every call for any other."""
+        kept = self._texts
+        if kept is not None and kept[0] is self.values:
+            return kept[1]
+        texts = sorted([(k, v) for k, v in self.values.items() if isinstance(v, str)])
+        if self._keep_texts:
+            self._texts = (self.values, texts)
+        return texts
 
     @classmethod
     def read(
@@ -104,14 +120,36 @@ class Grid:
 
         merges = list(merges)
         fmts = {k: f for k, f in (formats or {}).items() if is_percent_format(f)}
-        return cls(sheet=sheet, values=normalize_cells(values, fmts, merges), formulas=dict(formulas or {}),
+        grid = cls(sheet=sheet, values=normalize_cells(values, fmts, merges), formulas=dict(formulas or {}),
                    merges=merges, source=source, formats=fmts)
+        grid._keep_texts = True
+        return grid
 
     @classmethod
-    def read_rows(cls, rows: Iterable[Iterable[Any]], *, sheet: str, **kw: Any) -> Grid:
-        """:meth:`read` from a 2-D list with its top-left at A1."""
-        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
-        return cls.read(values, sheet=sheet, **kw)
+    def read_rows(
+        cls,
+        rows: Iterable[Iterable[Any]],
+        *,
+        sheet: str,
+        formulas: dict[tuple[int, int], str] | None = None,
+        merges: Iterable[MergedRange] = (),
+        formats: dict[tuple[int, int], str] | None = None,
+        source: str | None = None,
+    ) -> Grid:
+        """:meth:`read` from a 2-D list with its top-left at A1 (``None`` and ``""``: empty cells), in one
+        pass over the rows (:func:`xlperf.core.cells.normalize_rows`)."""
+        from .cells import is_percent_format, normalize_rows
+
+        dense = rows if type(rows) is list else list(rows)
+        dense = [r if type(r) in (list, tuple) else list(r) for r in dense]
+        merges = list(merges)
+        fmts = {k: f for k, f in (formats or {}).items() if is_percent_format(f)}
+        texts: list[tuple[tuple[int, int], str]] = []
+        grid = cls(sheet=sheet, values=normalize_rows(dense, fmts, merges, texts), formulas=dict(formulas or {}),
+                   merges=merges, source=source, formats=fmts)
+        grid._keep_texts = True
+        grid._texts = (grid.values, texts)
+        return grid
 
     @classmethod
     def from_rows(

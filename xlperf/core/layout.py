@@ -8,6 +8,8 @@ brackets (``预算金额（万元）``) and a leading ``*`` do not matter.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,33 +53,58 @@ class Found:
 
 
 def _label_index(grid: Grid, limit_row: int | None) -> dict[str, list[tuple[int, int]]]:
+    return _header_index(grid, limit_row)[0]
+
+
+def _header_index(grid: Grid, limit_row: int | None) -> tuple[dict[str, list[tuple[int, int]]], int]:
+    """The label keys of the text cells (of up to 40 characters) above ``limit_row`` -> their cells in
+    order, and the grid's column count (:attr:`Grid.ncols`)."""
     idx: dict[str, list[tuple[int, int]]] = {}
-    for (r, c), v in grid.values.items():
-        if limit_row is not None and r >= limit_row:
-            continue
-        if isinstance(v, str) and len(v) <= 40:
-            idx.setdefault(label_key(v), []).append((r, c))
-    for cells in idx.values():
-        cells.sort()
-    return idx
+    key_of = label_key
+    for k, v in grid.text_cells():
+        if limit_row is not None and k[0] >= limit_row:
+            break
+        if len(v) <= 40:
+            key = key_of(v)
+            hit = idx.get(key)
+            if hit is None:
+                idx[key] = [k]
+            else:
+                hit.append(k)
+    return idx, grid.ncols
+
+
+# label key -> (field, rank among the field's labels) of the task table's labels, in TABLE_LABELS order
+_TABLE_KEYS: dict[str, list[tuple[str, int]]] = {}
+for _field, _keys in TABLE_LABELS.items():
+    for _rank, _key in enumerate(_keys):
+        if not any(f == _field for f, _ in _TABLE_KEYS.get(_key, ())):  # (keys.index: the first rank)
+            _TABLE_KEYS.setdefault(_key, []).append((_field, _rank))
 
 
 def find_table(grid: Grid) -> TableLayout:
     """Locate the task table header: the row holding 一级指标 plus up to two rows above it."""
     # ("级" has no compatibility form that NFKC would turn into it: a label without one cannot be 一级指标)
-    anchors = [(r, c) for (r, c), v in grid.values.items()
-               if isinstance(v, str) and "级" in v and label_key(v) == "一级指标"]
-    if not anchors:
+    texts = grid.text_cells()
+    ar = next((k[0] for k, v in texts if "级" in v and label_key(v) == "一级指标"), None)  # (row order: the first)
+    if ar is None:
         raise NotAFormError("不是绩效目标表：未找到任务绩效指标表头（一级指标）")
-    ar = min(anchors)[0]
-    rows = range(max(0, ar - 2), ar + 1)
-    cells = [(r, c, label_key(v)) for (r, c), v in grid.values.items() if r in rows and isinstance(v, str)]
+    top = max(0, ar - 2)
+    best: dict[str, tuple[int, int, int]] = {}  # field -> (rank of its label, col, row): the least wins
+    table_keys = _TABLE_KEYS
+    for i in range(bisect_left(texts, ((top, -math.inf),)), len(texts)):
+        (r, c), v = texts[i]
+        if r > ar:
+            break
+        for field, rank in table_keys.get(label_key(v), ()):
+            hit = (rank, c, r)
+            if field not in best or hit < best[field]:
+                best[field] = hit
     columns: dict[str, int] = {}
     header_rows: list[int] = [ar]
-    for field, keys in TABLE_LABELS.items():
-        hits = [(keys.index(key), c, r) for r, c, key in cells if key in keys]
-        if hits:
-            _, col, row = min(hits)
+    for field in TABLE_LABELS:
+        if field in best:
+            _, col, row = best[field]
             columns[field] = col
             header_rows.append(row)
     missing = [TABLE_LABEL_NAMES[f] for f in REQUIRED_TABLE if f not in columns]
@@ -94,9 +121,8 @@ def find_header_fields(grid: Grid, table_row: int, labels: dict[str, tuple[str, 
     another layout's header labels, ``label_test`` its test for a label cell)."""
     labels = HEADER_LABELS if labels is None else labels
     is_label_ = is_label if label_test is None else label_test
-    idx = _label_index(grid, table_row)
+    idx, max_col = _header_index(grid, table_row)
     merge_end: dict[tuple[int, int], int] = {(m.r0, m.c0): m.c1 for m in grid.merges}
-    max_col = grid.ncols
     found: dict[str, Found] = {}
     for field, keys in labels.items():
         hit = None
@@ -125,9 +151,11 @@ def find_header_fields(grid: Grid, table_row: int, labels: dict[str, tuple[str, 
 
 
 def find_title(grid: Grid, table_row: int) -> tuple[int, int, str] | None:
-    for (r, c), v in sorted(grid.values.items()):
+    """The first text cell (in row, then column order) above ``table_row`` that names 绩效目标 and is
+    not a label."""
+    for (r, c), v in grid.text_cells():
         if r >= table_row:
             break
-        if isinstance(v, str) and "绩效目标" in v and len(v) <= 80 and label_key(v) not in _ALL_LABELS:
+        if "绩效目标" in v and len(v) <= 80 and label_key(v) not in _ALL_LABELS:
             return r, c, clean(v).lstrip("#").strip()
     return None

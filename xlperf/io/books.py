@@ -99,12 +99,12 @@ class FastBook(_Base):
 
     read_only_reason = "只读方式打开的工作簿不能修改"
 
-    def __init__(self, path: str | Path, *, password: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, password: str | None = None, _kind: str | None = None) -> None:
         from . import readers
 
         self.path = Path(path)
         self.label = str(path)
-        self._wb, self._zf = readers._open_calamine(self.path, password)
+        self._wb, self._zf = readers._open_calamine(self.path, password, _kind)
         if self._wb is None:  # not a workbook at all
             raise UnreadableFileError("不是可识别的工作簿", path=self.label)
         try:
@@ -145,8 +145,7 @@ class FastBook(_Base):
         if self._zf is not None and name in self._parts:
             formulas, percent = scan_sheet(self._zf, self._parts[name], self._percent)
             formats = {k: "0%" for k in percent}
-        values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
-        return Grid.read(values, sheet=name, formulas=formulas, merges=merges, formats=formats, source=self.label)
+        return Grid.read_rows(rows, sheet=name, formulas=formulas, merges=merges, formats=formats, source=self.label)
 
     def table(self, name: str) -> list[list[Any]]:
         if name not in [s.name for s in self._sheets]:
@@ -346,7 +345,7 @@ def open_book(path: str | Path, *, write: bool = False, out: str | Path | None =
         return TextBook(p)
     if engine == "openpyxl" and p.suffix.lower() in (".xlsx", ".xlsm") and not password:
         return FileBook(p, lock=False)
-    return FastBook(p, password=password)
+    return FastBook(p, password=password, _kind=kind)  # (sniffed and its extension checked just above)
 
 
 __all__ = ["TEXT_EXTS", "ZIP_EXTS", "FastBook", "FileBook", "TextBook", "open_book"]

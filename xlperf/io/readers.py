@@ -311,11 +311,14 @@ def _formula_scan(data: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _open_calamine(path: Path, password: str | None):
+def _open_calamine(path: Path, password: str | None, kind: str | None = None):
+    """(python-calamine workbook, the checked zip or None). ``kind``: what :func:`safety.sniff` and
+    :func:`safety.check_extension` found when the caller ran them just before (not run again)."""
     import python_calamine as pc
 
-    kind = safety.sniff(path)
-    safety.check_extension(path)
+    if kind is None:
+        kind = safety.sniff(path)
+        safety.check_extension(path)
     zf = None
     if kind == "zip":
         zf = safety.check_zip(path)

@@ -7,15 +7,19 @@ bounded memory before any parser sees it.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import stat
 import struct
+import threading
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import (
     EncryptedFileError,
@@ -67,19 +71,26 @@ _BINARY_EXTS = (".png", ".jpeg", ".jpg", ".gif", ".bmp", ".tif", ".tiff", ".emf"
                 ".jfif", ".ico", ".pdf", ".mp3", ".mp4", ".wav", ".avi", ".mov", ".svgz", ".odttf", ".fntdata")
 
 
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists takes for "not there"
+
+
 def sniff(path: Path) -> str:
     """'zip', 'ole', 'text' or 'empty' from the file's first bytes. Raises for missing/dirs."""
-    if not path.exists():
-        if path.is_symlink():
-            raise UnreadableFileError("符号链接无法解析（链接循环，或指向的文件不存在）", path=str(path))
-        raise UnreadableFileError("文件不存在", path=str(path))
-    if path.is_dir():
-        raise UnreadableFileError("这是一个文件夹，不是工作簿文件", path=str(path))
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device: opening it would block
-            raise UnreadableFileError("不是普通文件（可能是管道或设备文件）", path=str(path))
+        mode = os.stat(path).st_mode  # (one stat: what Path.exists, is_dir and stat would each ask)
     except OSError as exc:
-        raise UnreadableFileError(f"无法读取文件（{exc.strerror or exc}）", path=str(path)) from exc
+        if exc.errno not in _MISSING and getattr(exc, "winerror", None) not in (21, 123, 1921):
+            # (as Path.exists: anything else is raised)
+            raise
+        if path.is_symlink():
+            raise UnreadableFileError("符号链接无法解析（链接循环，或指向的文件不存在）", path=str(path)) from None
+        raise UnreadableFileError("文件不存在", path=str(path)) from None
+    except ValueError:  # as Path.exists: a name the system cannot take (a NUL in it)
+        raise UnreadableFileError("文件不存在", path=str(path)) from None
+    if stat.S_ISDIR(mode):
+        raise UnreadableFileError("这是一个文件夹，不是工作簿文件", path=str(path))
+    if not stat.S_ISREG(mode):  # a FIFO or a device: opening it would block
+        raise UnreadableFileError("不是普通文件（可能是管道或设备文件）", path=str(path))
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -95,6 +106,7 @@ def sniff(path: Path) -> str:
 
 
 _CHUNK = 1 << 20  # parts are inflated this much at a time
+_IN_MEMORY = 8 << 20  # files up to this size are read into memory once (the zip directory and every member)
 _KEEP_PART = 1 << 20  # parts up to this size are kept once inflated (CheckedZip.checked) ...
 _KEEP_TOTAL = 8 << 20  # ... up to this much per workbook
 
@@ -121,6 +133,8 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
     used ranges). ``data``: the zip in memory (a decrypted workbook); ``path`` then only names it."""
     cap = MAX_UNCOMPRESSED if max_uncompressed is None else max_uncompressed
     try:
+        if data is None and path.stat().st_size <= _IN_MEMORY:  # read once; members are sliced out of it
+            data = io.BytesIO(path.read_bytes())
         zf = CheckedZip(data if data is not None else path)
         zf.checked = {}
         infos = zf.infolist()
@@ -262,7 +276,25 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
         guard = _PartGuard(zf, info, path)
     prolog = _Prolog()
     try:
-        data = _inflate_whole(zf, info)
+        raw = _raw_member(zf, info)
+        memo_key = None
+        if raw is not None:
+            memo_key = (info.filename, count, info.compress_type, info.file_size, info.CRC, MAX_SHEET_CELLS, MAX_RUNS,
+                        xmlguard.MAX_SCAN_WORK, raw)
+            hit = _MEMBERS.get(memo_key)
+            if hit is not None:  # the very same bytes passed every check below before: the same verdict
+                if info.file_size > limit:
+                    raise UnsafeFileError(
+                        f"疑似压缩炸弹：{info.filename} 实际解压大小超过声明大小或上限，拒绝处理", path=str(path))
+                data, counts = hit
+                try:
+                    _MEMBERS.move_to_end(memo_key)
+                except KeyError:  # (another thread let it go meanwhile)
+                    pass
+                if keep is not None:
+                    keep[info.filename] = data
+                return info.file_size, _copy(counts)
+        data = None if raw is None else _inflate_raw(info, raw)
         if data is not None:  # the same checks as on the first (and only) chunk below, in the same order
             chunks = [data]
         else:
@@ -287,6 +319,8 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
             counts = guard.close()
             if keep is not None and n == 1 and seen == info.file_size:
                 keep[info.filename] = last
+            if memo_key is not None and data is not None and seen == info.file_size:
+                _remember(memo_key, data, _copy(counts))
     except (UnsafeFileError, UnreadableFileError):
         raise
     except Exception as exc:  # zlib.error, BadZipFile (CRC mismatch: data longer than declared), EOFError
@@ -306,25 +340,91 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
             yield chunk
 
 
+# members that passed _check_member, by their compressed bytes (and declared size, CRC, name and the limits
+# in force): the copies of one template a batch is made of share most of their parts (styles, workbook,
+# relationships, document properties), and the same bytes always inflate to the same part and counts.
+# Least recently used first out, bounded by the bytes held.
+_MEMBERS: OrderedDict[tuple[Any, ...], tuple[bytes, Counts | None]] = OrderedDict()
+_MEMBERS_LOCK = threading.Lock()
+_MEMBERS_BYTES = [0]
+_MEMO_MEMBER = 256 * 1024  # members up to this size (inflated) are remembered, from the second time on ...
+_MEMO_TOTAL = 4 << 20  # ... up to this much in all
+_SEEN: set[tuple[Any, ...]] = set()  # members met once (by name, size and CRC)
+
+
+def _copy(counts: Counts | None) -> Counts | None:
+    """A copy of ``counts`` (check_expansion replaces what it recounts on the copy a workbook holds)."""
+    if counts is None:
+        return None
+    new = object.__new__(Counts)
+    new.__dict__.update(counts.__dict__)
+    return new
+
+
+def _remember(key: tuple[Any, ...], data: bytes, counts: Counts | None) -> None:
+    size = len(data) + len(key[-1])
+    if size > _MEMO_MEMBER:
+        return
+    seen = key[:5]  # (name, counted, method, size, CRC): a part met once is not kept (a form's own sheet)
+    with _MEMBERS_LOCK:
+        if seen not in _SEEN:
+            if len(_SEEN) >= 4096:
+                _SEEN.clear()
+            _SEEN.add(seen)
+            return
+        if key in _MEMBERS:
+            return
+        _MEMBERS[key] = (data, counts)
+        _MEMBERS_BYTES[0] += size
+        while _MEMBERS_BYTES[0] > _MEMO_TOTAL and _MEMBERS:
+            old, (old_data, _) = _MEMBERS.popitem(last=False)
+            _MEMBERS_BYTES[0] -= len(old_data) + len(old[-1])
+
+
 def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """A small stored or deflated member inflated in one go, as ``zf.read`` would give it: at most its
     declared size, the local header and the CRC checked (``BadZipFile`` otherwise). ``None`` for anything
     else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
+    raw = _raw_member(zf, info)
+    return None if raw is None else _inflate_raw(info, raw)
+
+
+def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed bytes of a member :func:`_inflate_whole` takes (its local header checked), else None."""
     if (info.file_size >= _CHUNK or info.compress_size > _CHUNK or info.flag_bits & 0x61
             or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or zf.fp is None):
         return None
     fp = zf.fp
-    fp.seek(info.header_offset)
-    head = fp.read(30)
-    if len(head) != 30 or head[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local file header")
-    flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
-    name = fp.read(name_len)
+    at = info.header_offset
+    if isinstance(fp, io.BytesIO):  # the whole file in memory: slices, not reads
+        buf = fp.getbuffer()
+        try:
+            head = bytes(buf[at:at + 30])
+            if len(head) != 30 or head[:4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile("bad local file header")
+            flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+            name = bytes(buf[at + 30:at + 30 + name_len])
+            start = at + 30 + name_len + extra_len
+            raw = bytes(buf[start:start + info.compress_size])
+        finally:
+            buf.release()
+    else:
+        fp.seek(at)
+        head = fp.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+        name = fp.read(name_len)
+        fp.seek(extra_len, 1)
+        raw = fp.read(info.compress_size)
     name_str = name.decode("utf-8") if flags & 0x800 else name.decode(zf.metadata_encoding or "cp437")
     if name_str != info.orig_filename:
         raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
-    fp.seek(extra_len, 1)
-    raw = fp.read(info.compress_size)
+    return raw
+
+
+def _inflate_raw(info: zipfile.ZipInfo, raw: bytes) -> bytes:
+    """The member of ``raw`` (from :func:`_raw_member`) inflated: at most its declared size, the CRC checked."""
     if info.compress_type == zipfile.ZIP_DEFLATED:
         data = zlib.decompressobj(-15).decompress(raw, info.file_size) if info.file_size else b""
     else:

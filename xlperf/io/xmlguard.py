@@ -26,11 +26,32 @@ from collections import Counter
 from dataclasses import dataclass
 
 # the canonical subset (see the module docstring); each search finds what it cannot prove
-_BAD_CELL = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,4}")')
+_BAD_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,4}")(?![^\s/>])')  # (the test a cell passes first)
 _PREFIXED = re.compile(rb':(?:c|row)[\s/>]')
 _BAD_REF = re.compile(rb'ref(?:(?<=[\t\n\r]ref)\s*=|(?<= ref)(?:\s+=|=(?!"(?:[A-Z][0-9]{1,4}:)?[A-Z][0-9]{1,4}")))')
 _DECL = re.compile(rb'<\?xml[^>]*?encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
 _ENCODING = re.compile(rb'encoding\s*=\s*["\']([^"\']*)')
+_SI_AFTER = frozenset(b" \t\n\r\x0b\x0c/>")  # what may follow a tag's name
+
+
+def _si_tags(data: bytes) -> int:
+    """2 when ``data`` holds ``si>`` (a shared-string item's tag as :func:`fast` splits on it), 1 when it
+    holds a tag of one spelled otherwise only (``<si >``, ``</x:si\n>``: ``<``, ``/`` or a prefix's ``:``
+    before, white space, ``/`` or ``>`` after; text holds no ``<``, and a tag cut at the end counts), else 0.
+    One pass over the occurrences of ``si``."""
+    n = len(data)
+    other = 0
+    i = data.find(b"si")
+    while i != -1:
+        after = data[i + 2] if i + 2 < n else None
+        if after == 0x3E:  # ">"
+            return 2
+        if not other and i > 0 and data[i - 1] in b"<:/" and (after is None or after in _SI_AFTER):
+            other = 1
+        i = data.find(b"si", i + 1)
+    return other
+
+
 FAST_ROWS, FAST_COLS = 10_000, 26  # what the canonical subset allows (rows: up to 9999, then the next one)
 
 _CELL_REF = re.compile(r"\s*([A-Za-z]*)([0-9]+)\s*")
@@ -101,14 +122,17 @@ def fast(data: bytes) -> Counts | None:
                     cells=cells, shared_cells=cells, runs=len(data) // 7, canonical=True)
     if counts.runs > MAX_RUNS:
         counts.runs = data.count(b"<r>") + data.count(b"<r ") + data.count(b":r>") + data.count(b":r ")
-    if b"si>" in data:
+    si = _si_tags(data)
+    if si == 2:
         # a shared string's text is at most the bytes between two consecutive ends of one (whatever their
         # spelling, the chunks cover the part)
         counts.longest_string = max(map(len, data.split(b"</si>")))
+    elif si:  # string items, none of whose tags ends in "si>" (<si >, </si\n>): the part bounds each one
+        counts.longest_string = len(data)
     return counts
 
 
-_BAD_CELL_WIDE = re.compile(rb'<c(?![^\s/>])(?! r="[A-Z][0-9]{1,7}")')
+_BAD_CELL_WIDE = re.compile(rb'<c(?! r="[A-Z][0-9]{1,7}")(?![^\s/>])')
 _BAD_REF_WIDE = re.compile(
     rb'ref(?:(?<=[\t\n\r]ref)\s*=|(?<= ref)(?:\s+=|=(?!"(?:[A-Z][0-9]{1,7}:)?[A-Z][0-9]{1,7}")))')
 
@@ -157,7 +181,7 @@ class ChunkProof:
         self.end = buf[-48:]
         if self.ok:
             cells, refs = _beyond(self.rows)
-            if b"si>" in buf or cells.search(buf) or refs.search(buf):
+            if _si_tags(buf) or cells.search(buf) or refs.search(buf):
                 self.ok = False  # (shared strings in a streamed part: counted by the model)
         self.cells += chunk.count(b"<c ")
         self.runs += chunk.count(b"<r>") + chunk.count(b"<r ") + chunk.count(b":r>") + chunk.count(b":r ")
