@@ -87,6 +87,8 @@ def has_stray(raw: Any) -> bool:
 
 def op_variant(raw: Any) -> str | None:
     """The canonical symbol when ``raw`` is a known but non-canonical spelling (``>=``, ``大于等于``)."""
+    if type(raw) is str:
+        return _op_variant(raw)  # (blank text tidies to "", no symbol)
     if not isinstance(raw, str) or not raw.strip():
         return None
     return _op_variant(str(raw))
@@ -103,6 +105,8 @@ def _op_variant(raw: str) -> str | None:
 
 def inline_variant(raw: Any) -> str | None:
     """The canonical symbol when a value cell starts with a symbol variant (``>=95%``)."""
+    if type(raw) is str:
+        return _inline_variant(raw)
     if not isinstance(raw, str):
         return None
     return _inline_variant(str(raw))

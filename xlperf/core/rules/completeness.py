@@ -175,8 +175,7 @@ _COUNT_UNITS = set(_VOC.trivial_count_units)
 
 
 def _has_quantity(ctx: Context, t: Task) -> bool:
-    return any(ctx.level1(i) == "产出指标" and ctx.fw.canonical_level2("产出指标", i.level2) == "数量指标"
-               for i in t.indicators)
+    return ctx.has_quantity(t)
 
 
 def _has_output(ctx: Context, t: Task) -> bool:

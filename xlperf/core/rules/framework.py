@@ -79,9 +79,7 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     """
     seen: set[str | None] = set()
     for t, ind, l1 in ctx.leveled_rows:
-        if l1 is None or ctx.is_legacy_cost(ind):
-            continue
-        if ctx.fw.canonical_level2(l1, ind.level2) is not None:
+        if l1 is None or ctx.level2(ind) is not None or ctx.is_legacy_cost(ind):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
@@ -113,7 +111,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     """
     seen: set[str | None] = set()
     for t, ind, l1 in ctx.leveled_rows:
-        canon = ctx.fw.canonical_level2(l1, ind.level2)
+        canon = ctx.level2(ind)
         if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
@@ -139,6 +137,8 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     """
     seen: set[str | None] = set()
     for t, ind, l1 in ctx.leveled_rows:
+        if not ctx.is_legacy_cost(ind):  # (legacy_target is not None, memoised)
+            continue
         target = ctx.fw.legacy_target(l1, ind.level2)
         if target is None:
             continue
@@ -261,7 +261,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
         if found is None:
             continue
         cell, raw = found
-        canon = ctx.fw.canonical_level2(l1, ind.level2)
+        canon = ctx.level2(ind)
         yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..edits import SetValue
 from ..framework import Framework, default_framework, load_framework
 from ..grid import a1, parse_a1
-from ..issues import Issue, Severity, code_selected
+from ..issues import Issue, Severity, code_selected, make_issue
 from ..text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Form, Indicator, Task
 
 _CODE_RE = re.compile(r"^XP\d{3}$")
+_UNSET = object()
 _BATCH_CODE_RE = re.compile(r"^XC\d{3}$")
 # modules defining the batch-level rules, imported on first use
 _BATCH_MODULES = ("xlperf.core.rules.consolidation",)
@@ -57,6 +58,12 @@ def _doc(func: Callable[..., Any]) -> str:
     return inspect.getdoc(func) or ""
 
 
+@functools.cache
+def _title(func: Callable[..., Any]) -> str:
+    """The first line of a rule's docstring."""
+    return _doc(func).splitlines()[0].strip()
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: per form (``func(ctx) -> Iterable[Finding]``) or, with ``batch``, per
@@ -76,7 +83,7 @@ class Rule:
 
     @property
     def title(self) -> str:
-        return _doc(self.func).splitlines()[0].strip()
+        return _title(self.func)
 
     @property
     def doc(self) -> str:
@@ -209,18 +216,18 @@ def run_rules(
     ign = list(config.ignore) + list(ignore or ())
     ctx = Context(form, config)
     issues: list[Issue] = []
-    for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
-        if not r.applies_to(form.kind):
-            continue
-        sev = config.severity_of(r.code, r.severity)
+    append = issues.append
+    overrides = config.severity
+    default_sheet = form.sheet or None
+    for r, code, func, severity, fixable in _runnable(None if sel is None else tuple(sel), tuple(ign),
+                                                      len(_REGISTRY), form.kind):
+        sev = overrides.get(code, severity) if overrides else severity
         title = None
-        for f in r.func(ctx):
+        for f in func(ctx):
             if title is None:
                 title = r.title  # worked out once per rule that finds something
-            issues.append(Issue(
-                code=r.code, severity=sev, message=f.message, sheet=f.sheet or form.sheet or None,
-                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=title,
-            ))
+            append(make_issue(code, sev, f.message, f.sheet or default_sheet, f.cell, f.task, f.indicator,
+                              f.fix if fixable else (), title))
     return issues
 
 
@@ -228,6 +235,15 @@ def run_rules(
 def _selected(sel: tuple[str, ...] | None, ign: tuple[str, ...], _registered: int) -> tuple[Rule, ...]:
     """The rules ``select``/``ignore`` leave, by code (``_registered``: a rule registered later is seen)."""
     return tuple(r for r in all_rules() if code_selected(r.code, sel, ign))
+
+
+@lru_cache(maxsize=256)
+def _runnable(sel: tuple[str, ...] | None, ign: tuple[str, ...], registered: int,
+              kind: str) -> tuple[tuple[Rule, str, Callable[..., Any], Severity, bool], ...]:
+    """(rule, code, function, default severity, fixable) of the selected rules reading forms of ``kind``,
+    in code order: worked out once per selection and kind, not per form."""
+    return tuple((r, r.code, r.func, r.severity, r.fixable) for r in _selected(sel, ign, registered)
+                 if r.applies_to(kind))
 
 
 # -- the context rules read -------------------------------------------------------------------------
@@ -242,6 +258,8 @@ class _Index:
     keyed: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
     leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
+    quantity: set[int] = field(default_factory=set)
+    task_filled: dict[int, list[Indicator]] = field(default_factory=dict)
 
 
 class Context:
@@ -251,6 +269,7 @@ class Context:
         self.form = form
         self.config = config
         self._l1: dict[int, str | None] = {}
+        self._l2: dict[int, str | None] = {}
         self._legacy: dict[int, bool] = {}
         self._cost: dict[int, bool] = {}
 
@@ -267,34 +286,47 @@ class Context:
     def _index(self) -> _Index:
         """Every list below, built in one pass over the form (with the level memos filled)."""
         fw = self.fw
-        l1_memo, legacy_memo, cost_memo = self._l1, self._legacy, self._cost
+        canonical_level1, canonical_level2, legacy_target = fw.canonical_level1, fw.canonical_level2, fw.legacy_target
+        l1_memo, l2_memo, legacy_memo, cost_memo = self._l1, self._l2, self._legacy, self._cost
         idx = _Index()
+        rows, filled, keyed, leveled, all_counts = idx.rows, idx.filled, idx.keyed, idx.leveled, idx.counts
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
+            task_filled: list[Indicator] = []
             for ind in t.indicators:
                 k = id(ind)
-                if k in l1_memo:
-                    l1 = l1_memo[k]
-                else:
-                    l1 = l1_memo[k] = fw.canonical_level1(ind.level1)
-                if k in cost_memo:
-                    cost = cost_memo[k]
-                else:
-                    if k not in legacy_memo:
-                        legacy_memo[k] = fw.legacy_target(l1, ind.level2) is not None
-                    cost = cost_memo[k] = l1 == "成本指标" or legacy_memo[k]
+                d = ind.__dict__
+                level1, level2 = d["level1"], d["level2"]
+                l1 = l1_memo.get(k, _UNSET)
+                if l1 is _UNSET:
+                    l1 = l1_memo[k] = canonical_level1(level1)
+                l2 = l2_memo.get(k, _UNSET)
+                if l2 is _UNSET:
+                    l2 = l2_memo[k] = canonical_level2(l1, level2)
+                if l2 == "数量指标" and l1 == "产出指标":
+                    idx.quantity.add(id(t))
+                cost = cost_memo.get(k)
+                if cost is None:
+                    legacy = legacy_memo.get(k)
+                    if legacy is None:
+                        legacy = legacy_memo[k] = legacy_target(l1, level2) is not None
+                    cost = cost_memo[k] = l1 == "成本指标" or legacy
                 kind = "成本指标" if cost else l1
                 counts[kind] = counts.get(kind, 0) + 1
-                idx.rows.append((t, ind))
-                idx.leveled.append((t, ind, l1))
-                if _filled(ind):
-                    idx.filled.append((t, ind))
-                    idx.keyed.append((t, ind, squash(ind.name), squash(ind.unit), l1))
+                pair = (t, ind)
+                rows.append(pair)
+                leveled.append((t, ind, l1))
+                raw = d["raw"]
+                if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
+                    filled.append(pair)
+                    task_filled.append(ind)
+                    keyed.append((t, ind, squash(d["name"]), squash(d["unit"]), l1))
             if n < len(tasks):  # per task: the holder is no task to count indicators of
-                idx.counts[id(t)] = counts
+                all_counts[id(t)] = counts
+                idx.task_filled[id(t)] = task_filled
         return idx
 
     @cached_property
@@ -318,6 +350,11 @@ class Context:
         return self._index.filled
 
     @property
+    def filled_by_task(self) -> dict[int, list[Indicator]]:
+        """Per task (by ``id``): its filled indicators (:attr:`filled_rows`), in table order."""
+        return self._index.task_filled
+
+    @property
     def keyed_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
         """The filled rows with what the rules compare them by: (task, indicator, ``squash(name)``,
         ``squash(unit)``, canonical 一级)."""
@@ -327,6 +364,10 @@ class Context:
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
         """Every (task, indicator, canonical 一级) of the form, in table order."""
         return self._index.leveled
+
+    def has_quantity(self, task: Task) -> bool:
+        """``task`` has an 产出指标 / 数量指标 (canonical)."""
+        return id(task) in self._index.quantity
 
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
         return iter(self._index.rows)
@@ -344,6 +385,14 @@ class Context:
             return self._l1[id(ind)]
         except KeyError:
             found = self._l1[id(ind)] = self.fw.canonical_level1(ind.level1)
+            return found
+
+    def level2(self, ind: Indicator) -> str | None:
+        """Canonical 二级 of ``ind`` under its canonical 一级 (None when not allowed there); memoised."""
+        try:
+            return self._l2[id(ind)]
+        except KeyError:
+            found = self._l2[id(ind)] = self.fw.canonical_level2(self.level1(ind), ind.level2)
             return found
 
     def is_legacy_cost(self, ind: Indicator) -> bool:
@@ -407,10 +456,10 @@ class Context:
     # -- findings --
     def at(self, message: str, cell: str | None, task: Task | None = None, ind: Indicator | None = None,
            fix: tuple[SetValue, ...] = ()) -> Finding:
-        return Finding(
-            message=message, cell=cell, task=None if task is None else task.seq,
-            indicator=None if ind is None else ind.name, fix=fix,
-        )
+        finding = _new(Finding)  # Finding(...) as its own __init__ builds it, without a setattr per field
+        _set(finding, "__dict__", {"message": message, "cell": cell, "task": None if task is None else task.seq,
+                                   "indicator": None if ind is None else ind.name, "fix": fix, "sheet": None})
+        return finding
 
 
 def _blank(v: object) -> bool:
@@ -431,5 +480,10 @@ def set_value(cell: str | None, value: Any, old: Any) -> tuple[SetValue, ...]:
     """A one-edit fix writing ``value`` into ``cell`` (empty when there is no cell or no change)."""
     if not cell or value == old:
         return ()
-    r, c = parse_a1(cell)
+    r, c = _cell_position(cell)
     return (SetValue(row=r, col=c, value=value, old=old),)
+
+
+_cell_position = lru_cache(maxsize=16384)(parse_a1)  # the fixes of a batch name the same few hundred cells
+_new = object.__new__
+_set = object.__setattr__

@@ -293,21 +293,16 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
             yield ctx.at(_stray_msg("年度工作任务", raw, tidy("name", raw)), cell, t,
                          fix=set_value(cell, tidy("name", raw), raw))
         for ind in t.indicators:
-            raws, cells = ind.raw, ind.cells
-            for field in _STRAY_FIELDS:
-                raw = raws.get(field)
-                if not isinstance(raw, str) or tidied(raw) == raw:  # has_stray(raw), inline
+            for field, raw in ind.raw.items():
+                if not isinstance(raw, str) or field not in _FIELD_LABELS or tidied(raw) == raw:  # has_stray(raw)
                     continue
-                cell = cells.get(field)
+                cell = ind.cells.get(field)
                 if not cell or cell in seen:
                     continue
                 seen.add(cell)
                 new = tidy(field, raw)
                 yield ctx.at(_stray_msg(_FIELD_LABELS[field], raw, new), cell, t, ind,
                              fix=set_value(cell, new, raw))
-
-
-_STRAY_FIELDS = ("level1", "level2", "name", "op", "value", "unit")
 
 
 def _stray_msg(label: str, raw: str, new: str) -> str:
@@ -348,13 +343,16 @@ def op_variant_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为 ≥、≤、>、<、= 之一。
     """
     for t, ind in ctx.indicators():
-        raw, cell = ind.raw.get("op"), ind.cells.get("op")
+        raws = ind.raw
+        raw = raws.get("op")
         canon = op_variant(raw)
+        cell = ind.cells.get("op") if canon else None
         if cell and canon:
             yield ctx.at(f"对比符号「{raw}」写法不规范，汇总时不能识别；应为「{canon}」，如「{canon}」95%（可用 --fix 修复）", cell, t, ind,
                          fix=set_value(cell, tidy("op", raw), raw))
-        raw, cell = ind.raw.get("value"), ind.cells.get("value")
+        raw = raws.get("value")
         canon = inline_variant(raw)
+        cell = ind.cells.get("value") if canon else None
         if cell and canon:
             new = tidy("value", raw)
             yield ctx.at(f"指标值「{raw}」开头的对比符号写法不规范，汇总时不能识别；应为「{new}」（可用 --fix 修复）", cell, t, ind,
@@ -440,8 +438,9 @@ def boilerplate_indicator(ctx: Context) -> Iterator[Finding]:
     检查：名称是"预期效益完成情况""绩效目标完成率"这类放进任何任务都成立的说法；或任务的每条指标都是
     "= 100%"（≥ 2 条）。应写这项任务特有的效果，如"基层单位慰问覆盖率 ≥95%""公报按期印发率 ≥98%"。
     """
+    filled = ctx.filled_by_task
     for t in ctx.form.tasks:
-        inds = [i for i in t.indicators if _filled(i)]
+        inds = filled.get(id(t), [])
         all_rates = len(inds) >= 2 and all(_pct(i) and i.value == 100 and i.op in ("=", "≥") for i in inds)
         rows = [i for i in inds if is_boilerplate_name(i.name)]
         also = "；本任务的每条指标都是 =100%，都需要换成本任务特有的指标" if all_rates else ""
@@ -463,9 +462,9 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     检查：时效指标下的"项目计划完成率 =100%""会议按计划召开率"说明完成了多少，不说明何时完成。应写时限或按期率，
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+    for t, ind, name, _unit, _l1 in ctx.keyed_rows:
         if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
-                and ctx.fw.canonical_level2(l1, ind.level2) == "时效指标"):
+                and ctx.level2(ind) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
 
@@ -481,10 +480,14 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
     万能指标见 XP416。
     """
     for t, ind, name, unit, _l1 in ctx.keyed_rows:
-        if (not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name)
-                or is_name_placeholder(name)):
+        if not name or not isinstance(ind.value, Decimal):
             continue
-        if unit in _PCT and not any(w in name for w in _RATIO_WORDS):
+        pct = unit in _PCT
+        if not (pct or unit in _COUNT_UNITS or "项目数" in name):
+            continue  # none of the three cases below
+        if is_boilerplate_name(name) or is_name_placeholder(name):
+            continue
+        if pct and not _has_ratio_word(name):
             like = f"「{ind.name}率」" if name.endswith(_RATE_STEMS) else "「……覆盖率」「……达标率」"
             msg = (f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为比率名称，如{like}，"
                    "或按数量写目标（如「≥100人次」）")
@@ -496,6 +499,12 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
         else:
             continue
         yield ctx.at(msg, ind.cells.get("name"), t, ind)
+
+
+@lru_cache(maxsize=16384)
+def _has_ratio_word(name: str) -> bool:
+    """``name`` (squashed) says it is a ratio (率, 比例, 占比 …)."""
+    return any(w in name for w in _RATIO_WORDS)
 
 
 @rule("XP419", Severity.INFO)
@@ -570,22 +579,24 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
 _CONTENT_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
 
 
-def _funded_scope(t: Task, unit: str) -> tuple[Decimal, str] | None:
-    """How many ``unit`` the task's content says, or its money buys at the unit standard it states
-    ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from."""
-    content = squash(t.content)
+@lru_cache(maxsize=4096)
+def _scope_of(content_text: str | None, amount: Decimal | None, unit: str) -> tuple[Decimal, str] | None:
+    """How many ``unit`` a task's content says, or its money (``amount``) buys at the unit standard it
+    states ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from
+    (memoised: asked for every quantity indicator of the task)."""
+    content = squash(content_text)
     found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), content)]
     if found:
         return max(found), "实施内容所说"
     m = re.search(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])", content)
-    if m is None or t.amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
+    if m is None or amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
         return None
     per, what = Decimal(m.group(1).replace(",", "")), m.group(2)
     scale = {what: Decimal(1), "万" + what: Decimal("0.0001")}.get(unit)
     if scale is None:
         return None
-    funded = (t.amount * 10000 / per * scale).quantize(Decimal("0.1"))
-    return funded, f"拟投入 {format_number(t.amount)} 万元按 {m.group(1)}元/{what} 能覆盖的"
+    funded = (amount * 10000 / per * scale).quantize(Decimal("0.1"))
+    return funded, f"拟投入 {format_number(amount)} 万元按 {m.group(1)}元/{what} 能覆盖的"
 
 
 @rule("XP423", Severity.WARNING)
@@ -598,11 +609,11 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
     83.20万户"）的 80%；内容没有写数量时，按内容里的单位标准（"1.03元/户"）和拟投入金额（86万元）
     算出资金能覆盖的规模（约 83.5万户）比较。预算按这个规模测算，目标就应接近它。
     """
-    for t, ind, _name, unit, l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
         if (not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=") or not unit or unit == "%"
-                or not t.content or ctx.fw.canonical_level2(l1, ind.level2) != "数量指标"):
+                or not t.content or ctx.level2(ind) != "数量指标"):
             continue
-        scope = _funded_scope(t, unit)
+        scope = _scope_of(t.content, t.amount, unit)
         if scope is None or scope[0] <= 0:
             continue
         size, where = scope
