@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from ..errors import NotAFormError
@@ -143,9 +145,10 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     # positions in a row's values; a field the table lacks is read from the end, where a None stands
     k_seq, k_name, k_l1, k_ind = (at.get(f, len(names)) for f in ("seq", "name", "level1", "indicator"))
     k_inds = [at[f] for f in _IND_FIELDS if f in at]
-    spots = _spots(cols)
+    reader = RowReader(grid, cols, names)
     prev: Indicator | None = None
     get = grid.values.get
+    labels: dict[Any, bool] = {}  # is_label of the level-1 texts, which repeat row after row
     for r in range(layout.first_data_row, grid.nrows):
         vals = [get((r, c)) for c in columns]
         for v in vals:
@@ -158,13 +161,16 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
         first = (label_key(seq) if seq is not None else "") or (label_key(name) if name is not None else "")
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
             break
-        if is_label(vals[k_l1]) and is_label(vals[k_ind]):
+        v = vals[k_l1]
+        lab = labels.get(v)
+        if lab is None:
+            lab = labels[v] = is_label(v)
+        if lab and is_label(vals[k_ind]):
             continue  # a repeated header row (page break copy)
-        row = dict(zip(names, vals, strict=False))  # (vals ends in the None of the missing fields)
         if seq not in (None, "") or name not in (None, "") or not started:
             started = True
             inds, last = [], [r]
-            blocks.append((r, row, inds, last))
+            blocks.append((r, dict(zip(names, vals, strict=False)), inds, last))  # (vals ends in a None)
             prev = None
         last[0] = r
         for k in k_inds:
@@ -172,7 +178,7 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 break
         else:  # no indicator on this row
             continue
-        ind = _indicator_fields(grid, r, row, cols, spots)
+        ind = reader.read(r, vals)
         if prev is not None:
             for f, c in levels:
                 if ind[f] is None:
@@ -212,50 +218,59 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
 _IND_FIELDS = ("level1", "level2", "indicator", "core", "op", "value", "unit")
 
 
-def _spots(cols: dict[str, int]) -> list[tuple[str, str, str]]:
-    """(model key, table field, column letters) of the indicator columns the table has."""
-    return [("name" if f == "indicator" else f, f, col_letter(cols[f])) for f in _IND_FIELDS if f in cols]
+class RowReader:
+    """Reads the indicator on a table row (every field of :class:`Indicator`, in order) from the row's
+    values: ``vals[k]`` is the cell of the ``k``-th of ``names`` (the table's fields), and one more
+    ``None`` after them stands for the fields the table lacks. Worked out once per table."""
 
+    def __init__(self, grid: Grid, cols: dict[str, int], names: list[str]) -> None:
+        self.grid, self.sheet = grid, grid.sheet
+        at = {f: k for k, f in enumerate(names)}
+        missing = len(names)
+        fields = [f for f in _IND_FIELDS if f in cols]
+        self.keys = tuple("name" if f == "indicator" else f for f in fields)
+        self.letters = tuple(col_letter(cols[f]) for f in fields)
+        self.spots = tuple(at[f] for f in fields)
+        self.k_l1, self.k_l2, self.k_ind, self.k_core, self.k_op, self.k_value, self.k_unit = (
+            at.get(f, missing) for f in _IND_FIELDS)
+        self.value_col = cols.get("value")
 
-def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int],
-                      spots: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
-    """The field values of the indicator on row ``r`` (every field of :class:`Indicator`, in order)."""
-    number = str(r + 1)
-    cells: dict[str, str] = {}
-    raw: dict[str, Any] = {}
-    for key, f, letters in _spots(cols) if spots is None else spots:
-        cells[key] = letters + number
-        raw[key] = row.get(f)
-    op = row.get("op")
-    op = None if op is None else normalize_op(op)
-    if op == "定量":
-        op = None
-    raw_value = row.get("value")
-    if grid.formulas and "value" in cols and (r, cols["value"]) in grid.formulas:
-        raw_value = cell_number(grid, r, cols["value"])
-    inline_op, number_, unit, text = split_value(raw_value)
-    op_inline = False
-    if inline_op and op is None:
-        op, op_inline = inline_op, True
-    v = row.get("unit")
-    unit_col = (v.strip() or None) if type(v) is str else _text(v)
-    if number_ is not None:
-        value, unit = number_, unit or unit_col
-    else:
-        value, unit = text or None, unit_col
-    v = row.get("level1")
-    level1 = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("level2")
-    level2 = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("indicator")
-    name = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("core")
-    return {
-        "sheet": grid.sheet, "row": r, "cells": cells,
-        "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
-        "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
-        "extra": {},
-    }
+    def read(self, r: int, vals: list[Any]) -> dict[str, Any]:
+        number = str(r + 1)
+        keys = self.keys
+        cells = dict(zip(keys, map(add, self.letters, repeat(number)), strict=False))
+        raw = dict(zip(keys, [vals[k] for k in self.spots], strict=True))
+        op = vals[self.k_op]
+        op = None if op is None else normalize_op(op)
+        if op == "定量":
+            op = None
+        raw_value = vals[self.k_value]
+        formulas = self.grid.formulas
+        if formulas and self.value_col is not None and (r, self.value_col) in formulas:
+            raw_value = cell_number(self.grid, r, self.value_col)
+        inline_op, number_, unit, text = split_value(raw_value)
+        op_inline = False
+        if inline_op and op is None:
+            op, op_inline = inline_op, True
+        v = vals[self.k_unit]
+        unit_col = (v.strip() or None) if type(v) is str else _text(v)
+        if number_ is not None:
+            value, unit = number_, unit or unit_col
+        else:
+            value, unit = text or None, unit_col
+        v = vals[self.k_l1]
+        level1 = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_l2]
+        level2 = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_ind]
+        name = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_core]
+        return {
+            "sheet": self.sheet, "row": r, "cells": cells,
+            "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
+            "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
+            "extra": {},
+        }
 
 
 def amount_total(form: Form) -> Decimal:
