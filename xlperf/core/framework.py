@@ -128,6 +128,13 @@ class Framework(BaseModel):
                 return lg.to_level1, lg.to_level2
         return None
 
+    def level1_holding(self, level2: str) -> tuple[str, ...]:
+        """The 一级 whose 二级 include the canonical name ``level2``."""
+        return self._memo_call(("level1_holding", level2), self._level1_holding, level2)
+
+    def _level1_holding(self, level2: str) -> tuple[str, ...]:
+        return tuple(l1.name for l1 in self.level1 if any(l2.name == level2 for l2 in l1.level2))
+
     def level1_of_level2(self, text: str | None) -> str | None:
         """The 一级 a 二级 name (or alias) belongs to, if any."""
         return self._memo_call(("level1_of_level2", text), self._level1_of_level2, text)

@@ -69,22 +69,24 @@ def clean(value: Any) -> str:
     return nfkc(str(value)).strip()
 
 
-def _squash(value: Any) -> str:
+def squash(value: Any) -> str:
     """``clean`` with every whitespace character removed (for comparisons of names and labels)."""
     if type(value) is str:
-        return _WS_RE.sub("", nfkc(value).strip())
+        return _squash_str(value)
     if value is None:
         return ""
     return _WS_RE.sub("", clean(value))
 
 
-# memoised, called directly (no Python wrapper: the rules compare the same few labels, 一级/二级 names,
-# ops, units, thousands of times per batch); typed: 1, 1.0 and True keep their own texts
-squash = lru_cache(maxsize=32768, typed=True)(_squash)
+@lru_cache(maxsize=16384)
+def _squash_str(value: str) -> str:
+    # the rules compare the same few labels (一级/二级 names, ops, units) thousands of times per batch
+    return _WS_RE.sub("", nfkc(value).strip())
 
 
-def _label_key_any(value: Any) -> str:
-    """Key for matching a label (see :func:`_label_key`); None -> ''."""
+def label_key(value: Any) -> str:
+    if isinstance(value, str):
+        return _label_key_str(value)
     if value is None:
         return ""
     if type(value) is int:  # digits and a sign: nothing to fold, squash or strip (a 序号)
@@ -92,7 +94,9 @@ def _label_key_any(value: Any) -> str:
     return _label_key(value)
 
 
-label_key = lru_cache(maxsize=16384, typed=True)(_label_key_any)
+@lru_cache(maxsize=8192)
+def _label_key_str(value: str) -> str:
+    return _label_key(value)
 
 
 def _label_key(value: Any) -> str:
@@ -177,24 +181,51 @@ def to_int(value: Any) -> int | None:
     return int(d)
 
 
-def _normalize_op(value: Any) -> str | None:
+def normalize_op(value: Any) -> str | None:
     """Comparison symbol in canonical form (``= ≥ ≤ > < 定性``), None when empty, or the cleaned text
     unchanged when it is not a known variant (the validator reports it)."""
+    if type(value) is str:
+        return _normalize_op_str(value)
+    return _normalize_op(value)
+
+
+def _normalize_op(value: Any) -> str | None:
     s = squash(value)
     if not s:
         return None
     return _OP_VARIANTS.get(s, s)
 
 
-normalize_op = lru_cache(maxsize=4096, typed=True)(_normalize_op)  # memoised, no Python wrapper
+_normalize_op_str = lru_cache(maxsize=4096)(_normalize_op)  # text cells, memoised
 
 
 def is_known_op(op: str | None) -> bool:
     return op in OPS
 
 
+def split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
+    """Split a 年度指标值 cell (see :func:`_split_value`); text cells are memoised (a batch of forms
+    repeats the same few hundred target values)."""
+    t = type(value)
+    if t is str:
+        return _split_str(value)
+    if t is int or t is float:
+        return _split_number(value)
+    return _split_value(value)
+
+
+@lru_cache(maxsize=16384)
+def _split_str(value: str) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 95 and 95.0 are split apart (their text differs)
+def _split_number(value: int | float) -> tuple[str | None, Decimal | None, str | None, str]:
+    return _split_value(value)
+
+
 def _split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, str]:
-    """Split a 年度指标值 cell into (inline op, number, unit, text); memoised as :func:`split_value`.
+    """Split a 年度指标值 cell into (inline op, number, unit, text).
 
     ``'≥74人'`` -> ('≥', 74, '人', ...); ``'25万元'`` -> (None, 25, '万元', ...);
     ``'100%'`` -> (None, 100, '%', ...); ``'逐步提高'`` -> (None, None, None, '逐步提高');
@@ -230,11 +261,6 @@ def _split_value(value: Any) -> tuple[str | None, Decimal | None, str | None, st
         unit = s[n.end():] or None
         return op, number, unit, text
     return op, None, None, text
-
-
-# memoised, called directly (a batch of forms repeats the same few hundred target values); typed: 95
-# and 95.0 are split apart (their text differs)
-split_value = lru_cache(maxsize=16384, typed=True)(_split_value)
 
 
 # what follows a number in a value cell is its unit only when it reads like one: "人次", "元/户",
@@ -284,15 +310,23 @@ _ASPECTS = ((re.compile(r"(?:执行|准确|合规|规范|达标|合格)+"), "Q")
 _DROP = re.compile(r"[（()）\[\]【】\d]|年|开展|专项|工作|活动|场次|次数|数量|情况|程度|率|数")
 
 
-def _stem(name: Any) -> str:
+def indicator_stem(name: Any) -> str:
     """What an indicator name measures, for spotting near-duplicates (``""`` when nothing is left)."""
+    if type(name) is str:
+        return _stem_str(name)
+    return _stem(name)
+
+
+@lru_cache(maxsize=16384)
+def _stem_str(name: str) -> str:
+    return _stem(name)
+
+
+def _stem(name: Any) -> str:
     s = _DROP.sub("", squash(name))
     for pattern, token in _ASPECTS:
         s = pattern.sub(token, s)
     return s
-
-
-indicator_stem = lru_cache(maxsize=16384, typed=True)(_stem)  # memoised, no Python wrapper
 
 
 def text_lines(text: object, width: float) -> int:

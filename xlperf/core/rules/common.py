@@ -80,41 +80,42 @@ def _tidy_str(field: str, raw: str) -> str:
 tidied = _tidied  # the text as it should have been typed (memoised); ``has_stray(raw)`` is ``tidied(raw) != raw``
 
 
-# The predicates below are memoised and called directly (no Python wrapper: the rules ask them of every
-# cell of every form); typed: a number and its text are told apart. Cell contents are hashable.
-
-
-def _has_stray(raw: Any) -> bool:
+def has_stray(raw: Any) -> bool:
     """Text with stray whitespace or full-width digits / letters / signs."""
     return isinstance(raw, str) and _tidied(str(raw)) != raw
 
 
-has_stray = lru_cache(maxsize=16384, typed=True)(_has_stray)
-
-
-def _op_variant(raw: Any) -> str | None:
+def op_variant(raw: Any) -> str | None:
     """The canonical symbol when ``raw`` is a known but non-canonical spelling (``>=``, ``大于等于``)."""
+    if type(raw) is str:
+        return _op_variant(raw)  # (blank text tidies to "", no symbol)
     if not isinstance(raw, str) or not raw.strip():
         return None
-    s = _tidied(str(raw))
+    return _op_variant(str(raw))
+
+
+@lru_cache(maxsize=4096)
+def _op_variant(raw: str) -> str | None:
+    s = _tidied(raw)
     n = normalize_op(s)
     if n in OPS and s != n:
         return n
     return None
 
 
-op_variant = lru_cache(maxsize=4096, typed=True)(_op_variant)
-
-
-def _inline_variant(raw: Any) -> str | None:
+def inline_variant(raw: Any) -> str | None:
     """The canonical symbol when a value cell starts with a symbol variant (``>=95%``)."""
+    if type(raw) is str:
+        return _inline_variant(raw)
     if not isinstance(raw, str):
         return None
-    m = _INLINE_VARIANT.match(_tidied(str(raw)))
+    return _inline_variant(str(raw))
+
+
+@lru_cache(maxsize=16384)
+def _inline_variant(raw: str) -> str | None:
+    m = _INLINE_VARIANT.match(_tidied(raw))
     return _INLINE_MAP[m.group(1)] if m else None
-
-
-inline_variant = lru_cache(maxsize=16384, typed=True)(_inline_variant)
 
 
 def show(v: Any) -> str:
@@ -140,19 +141,23 @@ _NAME_PLACEHOLDER = re.compile(
 )
 
 
-def _is_value_placeholder(raw: Any) -> bool:
-    """A value cell holding a template placeholder (XX人, **%, N次, 待定, -, /)."""
+def is_value_placeholder(raw: Any) -> bool:
     if not isinstance(raw, str):
         return False
-    return bool(_VALUE_PLACEHOLDER.search(squash(str(raw))))
+    return _value_placeholder(str(raw))
 
 
-is_value_placeholder = lru_cache(maxsize=16384, typed=True)(_is_value_placeholder)
+@lru_cache(maxsize=16384)
+def _value_placeholder(raw: str) -> bool:
+    return bool(_VALUE_PLACEHOLDER.search(squash(raw)))
 
 
-def _is_name_placeholder(text: Any) -> bool:
-    """An indicator name that is a placeholder (-, 无, 待定, XX, 指标名称 …)."""
+def is_name_placeholder(text: Any) -> bool:
+    if type(text) is str:
+        return _name_placeholder(text)
     return bool(_NAME_PLACEHOLDER.match(squash(text)))
 
 
-is_name_placeholder = lru_cache(maxsize=16384, typed=True)(_is_name_placeholder)
+@lru_cache(maxsize=16384)
+def _name_placeholder(text: str) -> bool:
+    return bool(_NAME_PLACEHOLDER.match(squash(text)))

@@ -169,6 +169,8 @@ _LIST_SEP = re.compile(r"[（(][^）)]*[）)]")
 _VOC = default_vocabulary()  # the review words, as data (xlperf/data/vocabulary.toml)
 _REASON_START = _VOC.reason_starts
 _RHETORIC = _VOC.rhetoric_words
+_RHETORIC_ANY = re.compile("|".join(re.escape(w) for w in _RHETORIC))  # one of them (before counting them)
+_DIGIT = re.compile(r"\d")
 _ORG_SUFFIX = _VOC.org_suffixes
 _SUBSIDY_WORDS = _VOC.subsidy_words
 _COUNT_UNITS = set(_VOC.trivial_count_units)
@@ -258,7 +260,7 @@ def content_is_reason(ctx: Context) -> Iterator[Finding]:
             continue
         if c.startswith(_REASON_START):
             what = "写的是原因"
-        elif sum(w in c for w in _RHETORIC) >= 2 and not re.search(r"\d", c):
+        elif _RHETORIC_ANY.search(c) and sum(w in c for w in _RHETORIC) >= 2 and not _DIGIT.search(c):
             what = "是政策表述"
         else:
             continue

@@ -187,15 +187,17 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     """
     level_names = _per_framework(ctx.fw, "level_names", _level_names)
     for t, ind in ctx.indicators():
-        cell = ind.cells.get("name")
-        if ind.name is None:
-            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
-        elif is_name_placeholder(ind.name):
-            yield ctx.at(f"指标名称「{ind.name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
-        elif squash(ind.name) in level_names:
+        name = ind.name
+        if name is None:
+            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」",
+                         ind.cells.get("name"), t, ind)
+        elif is_name_placeholder(name):
+            yield ctx.at(f"指标名称「{name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」",
+                         ind.cells.get("name"), t, ind)
+        elif squash(name) in level_names:
             yield ctx.at(
-                f"指标名称「{ind.name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
-                cell, t, ind,
+                f"指标名称「{name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
+                ind.cells.get("name"), t, ind,
             )
 
 

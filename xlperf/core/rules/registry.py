@@ -260,6 +260,8 @@ class _Index:
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
     quantity: set[int] = field(default_factory=set)
     task_filled: dict[int, list[Indicator]] = field(default_factory=dict)
+    keyed_l1: dict[str | None, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
+    keyed_cost: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
 
 
 class Context:
@@ -290,6 +292,7 @@ class Context:
         l1_memo, l2_memo, legacy_memo, cost_memo = self._l1, self._l2, self._legacy, self._cost
         idx = _Index()
         rows, filled, keyed, leveled, all_counts = idx.rows, idx.filled, idx.keyed, idx.leveled, idx.counts
+        keyed_l1, keyed_cost = idx.keyed_l1, idx.keyed_cost
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
@@ -323,7 +326,14 @@ class Context:
                 if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
                     filled.append(pair)
                     task_filled.append(ind)
-                    keyed.append((t, ind, squash(d["name"]), squash(d["unit"]), l1))
+                    key = (t, ind, squash(d["name"]), squash(d["unit"]), l1)
+                    keyed.append(key)
+                    by_l1 = keyed_l1.get(l1)
+                    if by_l1 is None:
+                        by_l1 = keyed_l1[l1] = []
+                    by_l1.append(key)
+                    if cost:
+                        keyed_cost.append(key)
             if n < len(tasks):  # per task: the holder is no task to count indicators of
                 all_counts[id(t)] = counts
                 idx.task_filled[id(t)] = task_filled
@@ -359,6 +369,23 @@ class Context:
         """The filled rows with what the rules compare them by: (task, indicator, ``squash(name)``,
         ``squash(unit)``, canonical 一级)."""
         return self._index.keyed
+
+    def keyed_under(self, level1: str) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` whose canonical 一级 is ``level1``, in table order."""
+        return self._index.keyed_l1.get(level1, [])
+
+    def keyed_for_level2(self, level2: str) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` that can have the canonical 二级 ``level2``: those under the one 一级
+        holding it in the framework (every keyed row when several do, none when none does)."""
+        owners = self.fw.level1_holding(level2)
+        if len(owners) == 1:
+            return self.keyed_under(owners[0])
+        return self.keyed_rows if owners else []
+
+    @property
+    def keyed_cost_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` of cost indicators (:meth:`is_cost`), in table order."""
+        return self._index.keyed_cost
 
     @property
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:

@@ -198,7 +198,7 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
 
     检查：以万元（或元）为单位的成本指标不应超过该任务的拟投入金额（按 Decimal 比较）。
     """
-    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, _l1 in ctx.keyed_cost_rows:
         if t.amount is None or not ctx.is_cost(ind) or not isinstance(ind.value, Decimal):
             continue
         if unit == "万元":
@@ -285,14 +285,22 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
     修复：去掉多余空格，全角数字、字母和符号改为半角（对比符号同时改为规范写法）。
     """
     seen: set[str] = set()
-    for t in ctx.form.tasks:
+    tasks = ctx.form.tasks
+    # the texts of the indicator cells that are not as they should be typed, each text looked at once
+    texts = {v for t in tasks for ind in t.indicators for v in ind.raw.values() if isinstance(v, str)}
+    stray = {v for v in texts if tidied(v) != v}
+    for t in tasks:
         raw = t.raw.get("name")
         cell = t.cells.get("name")
         if cell and has_stray(raw):
             seen.add(cell)
             yield ctx.at(_stray_msg("年度工作任务", raw, tidy("name", raw)), cell, t,
                          fix=set_value(cell, tidy("name", raw), raw))
+        if not stray:
+            continue
         for ind in t.indicators:
+            if stray.isdisjoint(ind.raw.values()):
+                continue
             for field, raw in ind.raw.items():
                 if not isinstance(raw, str) or field not in _FIELD_LABELS or tidied(raw) == raw:  # has_stray(raw)
                     continue
@@ -422,7 +430,7 @@ def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     检查：成本指标是"支出标准执行准确率 =100%"这样的合规比率，而不是金额或单位成本。应写
     "慰问标准 ≤500元/个""成本控制范围 ≤34万元"。预算控制率、节约率见 XP408。
     """
-    for t, ind, name, unit, _l1 in ctx.keyed_rows:
+    for t, ind, name, unit, _l1 in ctx.keyed_cost_rows:
         if unit in _PCT and ctx.is_cost(ind) and any(w in name for w in _COMPLIANCE_WORDS):
             yield ctx.at(f"成本指标「{ind.name}」是合规比率（{_target(ind)}），说明不了花多少钱；成本指标应写金额或"
                          f"单位成本，如「成本控制范围 ≤{format_number(t.amount) if t.amount is not None else 'X'}万元」"
@@ -462,7 +470,7 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     检查：时效指标下的"项目计划完成率 =100%""会议按计划召开率"说明完成了多少，不说明何时完成。应写时限或按期率，
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
-    for t, ind, name, _unit, _l1 in ctx.keyed_rows:
+    for t, ind, name, _unit, _l1 in ctx.keyed_for_level2("时效指标"):
         if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
                 and ctx.level2(ind) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
@@ -516,7 +524,7 @@ def name_without_measure(ctx: Context) -> Iterator[Finding]:
     检查：定量的产出指标名称没有"数量、次数、人次、时长、率"等衡量词，如"组织追索 ≥3次"应为
     "组织追索次数 ≥3次"。
     """
-    for t, ind, name, unit, l1 in ctx.keyed_rows:
+    for t, ind, name, unit, l1 in ctx.keyed_under("产出指标"):
         if (not ind.name or not isinstance(ind.value, Decimal) or not ind.unit or unit in _PCT
                 or l1 != "产出指标" or ctx.is_legacy_cost(ind)):
             continue
@@ -538,7 +546,7 @@ def input_as_output(ctx: Context) -> Iterator[Finding]:
     检查：产出指标是"人员规模 ≥74人""保障在编在岗人数""经费到位率"这类投入。产出应是用这些投入做成的事，
     如"热线来电接听量 ≥30万件""受理工单办结量 ≥5万件"。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+    for t, ind, name, _unit, l1 in ctx.keyed_under("产出指标"):
         if l1 == "产出指标" and any(w in name for w in _INPUT_WORDS):
             yield ctx.at(f"「{ind.name}」是投入（人员、经费），不是产出；产出应是用它们做成的事，"
                          "如「热线来电接听量 ≥30万件」「受理工单办结量 ≥5万件」", ind.cells.get("name"), t, ind)
@@ -554,7 +562,7 @@ def output_as_benefit(ctx: Context) -> Iterator[Finding]:
     产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。上限
     （"有效投诉次数 ≤0次"）是效果，不报告。
     """
-    for t, ind, _name, unit, l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, l1 in ctx.keyed_under("效益指标"):
         if (l1 == "效益指标" and isinstance(ind.value, Decimal) and ind.op in ("≥", ">", "=")
                 and unit in _BENEFIT_COUNT_UNITS):
             yield ctx.at(f"效益指标「{ind.name or ''}」的目标「{_target(ind)}」是产出数量，不是效益；应移到 产出指标/数量指标，"
@@ -570,7 +578,7 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
     检查：效益指标是"公务保障完成率 ≥98%"这样的完成率：完成多少是产出，效益应说明完成后带来了什么，
     如"在京公务活动零差错""来访问题化解率 ≥90%"。万能指标见 XP416。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+    for t, ind, name, _unit, l1 in ctx.keyed_under("效益指标"):
         if l1 == "效益指标" and "完成率" in name and not is_boilerplate_name(name):
             yield ctx.at(f"效益指标「{ind.name}」是完成率，完成多少属于产出；效益应写完成后带来的影响，"
                          "如「来访问题化解率 ≥90%」「公务活动差错次数 ≤0次」", ind.cells.get("name"), t, ind)
@@ -609,7 +617,7 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
     83.20万户"）的 80%；内容没有写数量时，按内容里的单位标准（"1.03元/户"）和拟投入金额（86万元）
     算出资金能覆盖的规模（约 83.5万户）比较。预算按这个规模测算，目标就应接近它。
     """
-    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, _l1 in ctx.keyed_for_level2("数量指标"):
         if (not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=") or not unit or unit == "%"
                 or not t.content or ctx.level2(ind) != "数量指标"):
             continue
