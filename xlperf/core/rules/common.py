@@ -142,6 +142,8 @@ _NAME_PLACEHOLDER = re.compile(
 
 
 def is_value_placeholder(raw: Any) -> bool:
+    if type(raw) is str:
+        return _value_placeholder(raw)
     if not isinstance(raw, str):
         return False
     return _value_placeholder(str(raw))

@@ -277,11 +277,18 @@ def satisfaction_before_output(ctx: Context) -> Iterator[Finding]:
 
     检查：任务中一条满意度指标排在产出指标之前。顺序不影响计算，但审核和比对时容易漏看。
     """
+    level1, is_legacy_cost = ctx.level1, ctx.is_legacy_cost
     for t in ctx.form.tasks:
-        out = [k for k, i in enumerate(t.indicators) if ctx.level1(i) == "产出指标" and not ctx.is_legacy_cost(i)]
-        sat = [k for k, i in enumerate(t.indicators) if ctx.level1(i) == "满意度指标"]
-        if out and sat and sat[0] < out[-1]:
-            ind = t.indicators[sat[0]]
+        last_out, first_sat = -1, None  # the last 产出指标 (not the pre-2021 cost placement), the first 满意度指标
+        for k, i in enumerate(t.indicators):
+            l1 = level1(i)
+            if l1 == "产出指标":
+                if not is_legacy_cost(i):
+                    last_out = k
+            elif l1 == "满意度指标" and first_sat is None:
+                first_sat = k
+        if first_sat is not None and first_sat < last_out:
+            ind = t.indicators[first_sat]
             yield ctx.at(f"满意度指标「{ind.name or ''}」排在产出指标之前；应按 成本 → 产出 → 效益 → 满意度 的顺序"
                          f"排列（满意度放在最后），如把「{ind.name or ''}」这一行移到本任务最后一行",
                          ind.cells.get("level1") or ind.cells.get("name"), t, ind)

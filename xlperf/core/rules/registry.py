@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Form, Indicator, Task
 
 _CODE_RE = re.compile(r"^XP\d{3}$")
-_UNSET = object()
 _BATCH_CODE_RE = re.compile(r"^XC\d{3}$")
 # modules defining the batch-level rules, imported on first use
 _BATCH_MODULES = ("xlperf.core.rules.consolidation",)
@@ -296,27 +295,25 @@ class Context:
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
+        classes: dict[tuple[Any, Any], tuple[str | None, str | None, bool, bool]] = {}
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
             task_filled: list[Indicator] = []
             for ind in t.indicators:
                 k = id(ind)
                 d = ind.__dict__
-                level1, level2 = d["level1"], d["level2"]
-                l1 = l1_memo.get(k, _UNSET)
-                if l1 is _UNSET:
-                    l1 = l1_memo[k] = canonical_level1(level1)
-                l2 = l2_memo.get(k, _UNSET)
-                if l2 is _UNSET:
-                    l2 = l2_memo[k] = canonical_level2(l1, level2)
+                pair_key = (d["level1"], d["level2"])
+                levels = classes.get(pair_key)
+                if levels is None:  # the form's few level texts: each pair classified once
+                    level1, level2 = pair_key
+                    l1 = canonical_level1(level1)
+                    legacy = legacy_target(l1, level2) is not None
+                    levels = classes[pair_key] = (l1, canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy)
+                l1, l2, legacy, cost = levels
+                # the memos of level1(), level2(), is_legacy_cost(), is_cost() (the same answers)
+                l1_memo[k], l2_memo[k], legacy_memo[k], cost_memo[k] = levels
                 if l2 == "数量指标" and l1 == "产出指标":
                     idx.quantity.add(id(t))
-                cost = cost_memo.get(k)
-                if cost is None:
-                    legacy = legacy_memo.get(k)
-                    if legacy is None:
-                        legacy = legacy_memo[k] = legacy_target(l1, level2) is not None
-                    cost = cost_memo[k] = l1 == "成本指标" or legacy
                 kind = "成本指标" if cost else l1
                 counts[kind] = counts.get(kind, 0) + 1
                 pair = (t, ind)

@@ -287,8 +287,8 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
     tasks = ctx.form.tasks
     # the texts of the indicator cells that are not as they should be typed, each text looked at once
-    texts = {v for t in tasks for ind in t.indicators for v in ind.raw.values() if isinstance(v, str)}
-    stray = {v for v in texts if tidied(v) != v}
+    cells = set().union(*[ind.raw.values() for t in tasks for ind in t.indicators])
+    stray = {v for v in cells if isinstance(v, str) and tidied(v) != v}
     for t in tasks:
         raw = t.raw.get("name")
         cell = t.cells.get("name")
@@ -632,6 +632,9 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
                          f"如「{ind.name} ≥{format_number(size)}{unit}」", ind.cells.get("value"), t, ind)
 
 
+_UNIT_STANDARD = re.compile(_CONTENT_NUMBER + r"(元/(?:平方米|人次|人·[年月天]|[\u4e00-\u9fff]))")
+
+
 @rule("XP424", Severity.INFO)
 def cost_could_be_unit_standard(ctx: Context) -> Iterator[Finding]:
     """实施内容有单位标准（X元/户），成本指标却只写总额
@@ -642,9 +645,11 @@ def cost_could_be_unit_standard(ctx: Context) -> Iterator[Finding]:
     最自然的成本指标，如"保费补贴标准 =1.03元/户"。
     """
     for t in ctx.form.tasks:
-        m = re.search(_CONTENT_NUMBER + r"(元/(?:平方米|人次|人·[年月天]|[\u4e00-\u9fff]))", squash(t.content))
+        m = _UNIT_STANDARD.search(squash(t.content))
+        if not m:
+            continue
         costs = [i for i in t.indicators if ctx.is_cost(i)]
-        if not m or not costs or any("/" in squash(i.unit) for i in costs):
+        if not costs or any("/" in squash(i.unit) for i in costs):
             continue
         ind = costs[0]
         yield ctx.at(f"实施内容写了单位标准 {m.group(1)}{m.group(2)}，成本指标却只有总额「{_target(ind)}」；"
