@@ -258,7 +258,7 @@ class _Index:
     leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
     quantity: set[int] = field(default_factory=set)
-    task_filled: dict[int, list[Indicator]] = field(default_factory=dict)
+    task_keyed: dict[int, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
     keyed_l1: dict[str | None, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
     keyed_cost: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
 
@@ -269,10 +269,8 @@ class Context:
     def __init__(self, form: Form, config: Config) -> None:
         self.form = form
         self.config = config
-        self._l1: dict[int, str | None] = {}
-        self._l2: dict[int, str | None] = {}
-        self._legacy: dict[int, bool] = {}
-        self._cost: dict[int, bool] = {}
+        # per indicator (by id): canonical 一级, canonical 二级, pre-2021 cost placement, cost indicator
+        self._levels: dict[int, tuple[str | None, str | None, bool, bool]] = {}
 
     @cached_property
     def fw(self) -> Framework:
@@ -286,9 +284,7 @@ class Context:
     @cached_property
     def _index(self) -> _Index:
         """Every list below, built in one pass over the form (with the level memos filled)."""
-        fw = self.fw
-        canonical_level1, canonical_level2, legacy_target = fw.canonical_level1, fw.canonical_level2, fw.legacy_target
-        l1_memo, l2_memo, legacy_memo, cost_memo = self._l1, self._l2, self._legacy, self._cost
+        memo, classify = self._levels, self._classify
         idx = _Index()
         rows, filled, keyed, leveled, all_counts = idx.rows, idx.filled, idx.keyed, idx.leveled, idx.counts
         keyed_l1, keyed_cost = idx.keyed_l1, idx.keyed_cost
@@ -298,20 +294,16 @@ class Context:
         classes: dict[tuple[Any, Any], tuple[str | None, str | None, bool, bool]] = {}
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
-            task_filled: list[Indicator] = []
+            task_keyed: list[tuple[Task, Indicator, str, str, str | None]] = []
             for ind in t.indicators:
                 k = id(ind)
                 d = ind.__dict__
                 pair_key = (d["level1"], d["level2"])
                 levels = classes.get(pair_key)
                 if levels is None:  # the form's few level texts: each pair classified once
-                    level1, level2 = pair_key
-                    l1 = canonical_level1(level1)
-                    legacy = legacy_target(l1, level2) is not None
-                    levels = classes[pair_key] = (l1, canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy)
-                l1, l2, legacy, cost = levels
-                # the memos of level1(), level2(), is_legacy_cost(), is_cost() (the same answers)
-                l1_memo[k], l2_memo[k], legacy_memo[k], cost_memo[k] = levels
+                    levels = classes[pair_key] = classify(*pair_key)
+                memo[k] = levels
+                l1, l2, _legacy, cost = levels
                 if l2 == "数量指标" and l1 == "产出指标":
                     idx.quantity.add(id(t))
                 kind = "成本指标" if cost else l1
@@ -322,9 +314,9 @@ class Context:
                 raw = d["raw"]
                 if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
                     filled.append(pair)
-                    task_filled.append(ind)
                     key = (t, ind, squash(d["name"]), squash(d["unit"]), l1)
                     keyed.append(key)
+                    task_keyed.append(key)
                     by_l1 = keyed_l1.get(l1)
                     if by_l1 is None:
                         by_l1 = keyed_l1[l1] = []
@@ -333,7 +325,7 @@ class Context:
                         keyed_cost.append(key)
             if n < len(tasks):  # per task: the holder is no task to count indicators of
                 all_counts[id(t)] = counts
-                idx.task_filled[id(t)] = task_filled
+                idx.task_keyed[id(t)] = task_keyed
         return idx
 
     @cached_property
@@ -356,10 +348,9 @@ class Context:
         value); rows holding only level names are left to XP206."""
         return self._index.filled
 
-    @property
-    def filled_by_task(self) -> dict[int, list[Indicator]]:
-        """Per task (by ``id``): its filled indicators (:attr:`filled_rows`), in table order."""
-        return self._index.task_filled
+    def keyed_of(self, task: Task) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` of ``task`` (one of the form's tasks), in table order."""
+        return self._index.task_keyed[id(task)]
 
     @property
     def keyed_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
@@ -403,36 +394,35 @@ class Context:
         return self._index.counts
 
     # -- levels --
+    def _classify(self, level1: str | None, level2: str | None) -> tuple[str | None, str | None, bool, bool]:
+        """(canonical 一级, canonical 二级 under it, pre-2021 cost placement, cost indicator) of typed levels."""
+        fw = self.fw
+        l1 = fw.canonical_level1(level1)
+        legacy = fw.legacy_target(l1, level2) is not None
+        return l1, fw.canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy
+
+    def _levels_of(self, ind: Indicator) -> tuple[str | None, str | None, bool, bool]:
+        try:
+            return self._levels[id(ind)]
+        except KeyError:
+            found = self._levels[id(ind)] = self._classify(ind.level1, ind.level2)
+            return found
+
     def level1(self, ind: Indicator) -> str | None:
         """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
-        try:
-            return self._l1[id(ind)]
-        except KeyError:
-            found = self._l1[id(ind)] = self.fw.canonical_level1(ind.level1)
-            return found
+        return self._levels_of(ind)[0]
 
     def level2(self, ind: Indicator) -> str | None:
         """Canonical 二级 of ``ind`` under its canonical 一级 (None when not allowed there); memoised."""
-        try:
-            return self._l2[id(ind)]
-        except KeyError:
-            found = self._l2[id(ind)] = self.fw.canonical_level2(self.level1(ind), ind.level2)
-            return found
+        return self._levels_of(ind)[1]
 
     def is_legacy_cost(self, ind: Indicator) -> bool:
-        try:
-            return self._legacy[id(ind)]
-        except KeyError:
-            found = self._legacy[id(ind)] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
-            return found
+        """The pre-2021 产出指标/成本指标 placement (memoised)."""
+        return self._levels_of(ind)[2]
 
     def is_cost(self, ind: Indicator) -> bool:
         """一级 成本指标, or the pre-2021 产出指标/成本指标 placement (memoised)."""
-        try:
-            return self._cost[id(ind)]
-        except KeyError:
-            found = self._cost[id(ind)] = self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
-            return found
+        return self._levels_of(ind)[3]
 
     def level_source(self, task: Task, ind: Indicator, field: str) -> Indicator:
         """The indicator whose own cell holds the (possibly inherited) level text of ``ind``: the first

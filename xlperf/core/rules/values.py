@@ -55,11 +55,6 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _filled(ind: Indicator) -> bool:
-    """The row says something beyond its level names."""
-    return not (_blank(ind.raw.get("name")) and _blank(ind.raw.get("op")) and _blank(ind.raw.get("value")))
-
-
 def _rows(ctx: Context) -> Iterator[tuple[Task, Indicator]]:
     """The filled indicator rows of the form (the per-form index, worked out once per run)."""
     return iter(ctx.filled_rows)
@@ -417,10 +412,6 @@ def _boilerplate(name: str) -> bool:
 _PCT = ("%", "％")
 
 
-def _pct(ind: Indicator) -> bool:
-    return squash(ind.unit) in _PCT
-
-
 @rule("XP415", Severity.WARNING)
 def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     """成本指标写成了合规率、准确率
@@ -446,17 +437,17 @@ def boilerplate_indicator(ctx: Context) -> Iterator[Finding]:
     检查：名称是"预期效益完成情况""绩效目标完成率"这类放进任何任务都成立的说法；或任务的每条指标都是
     "= 100%"（≥ 2 条）。应写这项任务特有的效果，如"基层单位慰问覆盖率 ≥95%""公报按期印发率 ≥98%"。
     """
-    filled = ctx.filled_by_task
     for t in ctx.form.tasks:
-        inds = filled.get(id(t), [])
-        all_rates = len(inds) >= 2 and all(_pct(i) and i.value == 100 and i.op in ("=", "≥") for i in inds)
-        rows = [i for i in inds if is_boilerplate_name(i.name)]
+        keyed = ctx.keyed_of(t)  # the filled rows, with squash(unit)
+        all_rates = len(keyed) >= 2 and all(unit in _PCT and i.value == 100 and i.op in ("=", "≥")
+                                            for _t, i, _name, unit, _l1 in keyed)
+        rows = [i for _t, i, _name, _unit, _l1 in keyed if is_boilerplate_name(i.name)]
         also = "；本任务的每条指标都是 =100%，都需要换成本任务特有的指标" if all_rates else ""
         for ind in rows:
             yield ctx.at(f"「{ind.name}」是万能指标，放进任何任务都成立，衡量不了效果{also}；应写本任务特有的效益，"
                          "如「基层单位慰问覆盖率 ≥95%」「公报按期印发率 ≥98%」", ind.cells.get("name"), t, ind)
         if all_rates and not rows:
-            yield ctx.at(f"{t.label}的 {len(inds)} 条指标都是「=100%」的比率，是万能指标，衡量不了这项任务做了什么；"
+            yield ctx.at(f"{t.label}的 {len(keyed)} 条指标都是「=100%」的比率，是万能指标，衡量不了这项任务做了什么；"
                          "应写数量、金额和本任务特有的效果，如「印制公报 ≥12期」「成本控制范围 ≤34万元」",
                          t.cells.get("name"), t)
 
