@@ -99,6 +99,9 @@ def op_invalid(ctx: Context) -> Iterator[Finding]:
     "定量""不适用"等不是对比符号。写法不规范但能识别的见 XP413。
     """
     for t, ind in _rows(ctx):
+        raw = ind.raw.get("op")
+        if raw in OPS or raw is None:  # a canonical symbol, or none (a shortcut of _raw_op_invalid)
+            continue
         if _raw_op_invalid(ind):
             yield ctx.at(f"对比符号「{show(ind.raw.get('op'))}」不是规定的符号，系统无法识别；应为 {_OP_LIST}，"
                          "如数值目标「≥」、文字目标「定性」",
@@ -250,6 +253,8 @@ def core_flag_invalid(ctx: Context) -> Iterator[Finding]:
         if "core" not in ind.cells:
             continue
         raw = ind.raw.get("core")
+        if raw == "是" or raw == "否":
+            continue
         if _blank(raw):
             yield ctx.at("是否核心指标为空，每条指标都要标明；应填「是」或「否」，如关键的数量指标填「是」", ind.cells["core"], t, ind)
         elif label_key(raw) not in ("是", "否"):
@@ -348,7 +353,7 @@ def op_variant_spelling(ctx: Context) -> Iterator[Finding]:
     for t, ind in ctx.indicators():
         raws = ind.raw
         raw = raws.get("op")
-        canon = op_variant(raw)
+        canon = None if raw in OPS else op_variant(raw)  # (a canonical symbol is no variant)
         cell = ind.cells.get("op") if canon else None
         if cell and canon:
             yield ctx.at(f"对比符号「{raw}」写法不规范，汇总时不能识别；应为「{canon}」，如「{canon}」95%（可用 --fix 修复）", cell, t, ind,
@@ -484,8 +489,6 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
         pct = unit in _PCT
         if not (pct or unit in _COUNT_UNITS or "项目数" in name):
             continue  # none of the three cases below
-        if is_boilerplate_name(name) or is_name_placeholder(name):
-            continue
         if pct and not _has_ratio_word(name):
             like = f"「{ind.name}率」" if name.endswith(_RATE_STEMS) else "「……覆盖率」「……达标率」"
             msg = (f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为比率名称，如{like}，"
@@ -497,6 +500,8 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
                    f"如「购置车辆数量 ={format_number(ind.value)}{ind.unit}」")
         else:
             continue
+        if is_boilerplate_name(name) or is_name_placeholder(name):
+            continue  # (万能指标 are XP416's, placeholders XP206's)
         yield ctx.at(msg, ind.cells.get("name"), t, ind)
 
 
@@ -694,7 +699,10 @@ def value_type_mismatch(ctx: Context) -> Iterator[Finding]:
     的文字（"12月底前"）不算文字目标。
     """
     for t, ind in _rows(ctx):
-        vt = squash(ind.extra.get("value_type"))
+        vt = ind.extra.get("value_type")
+        if vt is None:  # no 指标值类型 column (squash(None) is "", neither case below)
+            continue
+        vt = squash(vt)
         cell = ind.cells.get("value")
         raw = ind.raw.get("value")
         if vt == "定量" and isinstance(ind.value, str) and not is_value_placeholder(raw):
