@@ -78,8 +78,8 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     一级指标本身不对时只报告 XP201。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
-        if l1 is None or ctx.level2(ind) is not None or ctx.is_legacy_cost(ind):
+    for t, ind, (l1, l2, legacy, _cost, _key1, _key2) in ctx.classified_rows:
+        if l1 is None or l2 is not None or legacy:
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
@@ -110,15 +110,14 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     满意度指标（作二级）→ 服务对象满意度指标。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
-        canon = ctx.level2(ind)
-        if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2) in ctx.classified_rows:
+        if canon is None or key2 == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
             continue
         cell, raw = found
-        if squash(ind.level2) == l1:
+        if key2 == l1:
             msg = f"二级指标「{show(raw)}」与一级指标重复，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         else:
             msg = f"二级指标「{show(raw)}」写法不规范，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
@@ -136,8 +135,8 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     修复，需手工拆分。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
-        if not ctx.is_legacy_cost(ind):  # (legacy_target is not None, memoised)
+    for t, ind, (l1, _l2, legacy, _cost, _key1, _key2) in ctx.classified_rows:
+        if not legacy:  # (legacy_target is not None)
             continue
         target = ctx.fw.legacy_target(l1, ind.level2)
         if target is None:
@@ -230,8 +229,8 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为规范名称。
     """
     seen: set[str | None] = set()
-    for t, ind, canon in ctx.leveled_rows:
-        if canon is None or squash(ind.level1) == canon:
+    for t, ind, (canon, _l2, _legacy, _cost, key1, _key2) in ctx.classified_rows:
+        if canon is None or key1 == canon:
             continue
         found = ctx.level_once(seen, t, ind, "level1")
         if found is None:
@@ -253,17 +252,15 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
     """
     formers = _per_framework(ctx.fw, "formers", _formers)
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        if squash(ind.level2) not in formers:
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2) in ctx.classified_rows:
+        if key2 not in formers:
             continue
-        l1 = ctx.level1(ind)
         if not ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
             continue
         cell, raw = found
-        canon = ctx.level2(ind)
         yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 
@@ -293,8 +290,9 @@ def mixed_layouts(ctx: Context) -> Iterator[Finding]:
     检查：有的任务把成本指标放在产出指标下（旧版），有的任务用一级"成本指标"（现行）：多半是从往年的表
     复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
     """
-    legacy = [(t, i) for t, i in ctx.indicators() if ctx.is_legacy_cost(i)]
-    if not legacy or not any(ctx.level1(i) == "成本指标" for _t, i in ctx.indicators()):
+    rows = ctx.classified_rows
+    legacy = [(t, i) for t, i, levels in rows if levels[2]]
+    if not legacy or not any(levels[0] == "成本指标" for _t, _i, levels in rows):
         return
     old = sorted({str(t.seq) for t, _ in legacy})
     t, ind = legacy[0]

@@ -248,6 +248,11 @@ def _runnable(sel: tuple[str, ...] | None, ign: tuple[str, ...], registered: int
 # -- the context rules read -------------------------------------------------------------------------
 
 
+# what the framework makes of an indicator's level texts: (canonical 一级, canonical 二级 under it,
+# the pre-2021 产出指标/成本指标 placement, a cost indicator, squash(一级 text), squash(二级 text))
+Levels = tuple[str | None, str | None, bool, bool, str, str]
+
+
 @dataclass(slots=True)
 class _Index:
     """The per-form index of :class:`Context` (see its properties)."""
@@ -256,6 +261,7 @@ class _Index:
     filled: list[tuple[Task, Indicator]] = field(default_factory=list)
     keyed: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
     leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
+    classified: list[tuple[Task, Indicator, Levels]] = field(default_factory=list)
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
     quantity: set[int] = field(default_factory=set)
     task_keyed: dict[int, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
@@ -269,8 +275,7 @@ class Context:
     def __init__(self, form: Form, config: Config) -> None:
         self.form = form
         self.config = config
-        # per indicator (by id): canonical 一级, canonical 二级, pre-2021 cost placement, cost indicator
-        self._levels: dict[int, tuple[str | None, str | None, bool, bool]] = {}
+        self._levels: dict[int, Levels] = {}  # per indicator, by id
 
     @cached_property
     def fw(self) -> Framework:
@@ -291,7 +296,8 @@ class Context:
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
-        classes: dict[tuple[Any, Any], tuple[str | None, str | None, bool, bool]] = {}
+        classes: dict[tuple[Any, Any], Levels] = {}
+        classified = idx.classified
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
             task_keyed: list[tuple[Task, Indicator, str, str, str | None]] = []
@@ -303,7 +309,7 @@ class Context:
                 if levels is None:  # the form's few level texts: each pair classified once
                     levels = classes[pair_key] = classify(*pair_key)
                 memo[k] = levels
-                l1, l2, _legacy, cost = levels
+                l1, l2, _legacy, cost, _key1, _key2 = levels
                 if l2 == "数量指标" and l1 == "产出指标":
                     idx.quantity.add(id(t))
                 kind = "成本指标" if cost else l1
@@ -311,6 +317,7 @@ class Context:
                 pair = (t, ind)
                 rows.append(pair)
                 leveled.append((t, ind, l1))
+                classified.append((t, ind, levels))
                 raw = d["raw"]
                 if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
                     filled.append(pair)
@@ -376,6 +383,11 @@ class Context:
         return self._index.keyed_cost
 
     @property
+    def classified_rows(self) -> list[tuple[Task, Indicator, Levels]]:
+        """Every (task, indicator, :data:`Levels`) of the form, in table order."""
+        return self._index.classified
+
+    @property
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
         """Every (task, indicator, canonical 一级) of the form, in table order."""
         return self._index.leveled
@@ -394,14 +406,14 @@ class Context:
         return self._index.counts
 
     # -- levels --
-    def _classify(self, level1: str | None, level2: str | None) -> tuple[str | None, str | None, bool, bool]:
-        """(canonical 一级, canonical 二级 under it, pre-2021 cost placement, cost indicator) of typed levels."""
+    def _classify(self, level1: str | None, level2: str | None) -> Levels:
+        """The :data:`Levels` of typed level texts."""
         fw = self.fw
         l1 = fw.canonical_level1(level1)
         legacy = fw.legacy_target(l1, level2) is not None
-        return l1, fw.canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy
+        return l1, fw.canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy, squash(level1), squash(level2)
 
-    def _levels_of(self, ind: Indicator) -> tuple[str | None, str | None, bool, bool]:
+    def _levels_of(self, ind: Indicator) -> Levels:
         try:
             return self._levels[id(ind)]
         except KeyError:
