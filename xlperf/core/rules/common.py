@@ -9,6 +9,7 @@ fix touching the same cell therefore computes the same value.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -116,6 +117,20 @@ def inline_variant(raw: Any) -> str | None:
 def _inline_variant(raw: str) -> str | None:
     m = _INLINE_VARIANT.match(_tidied(raw))
     return _INLINE_MAP[m.group(1)] if m else None
+
+
+def contains_any(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]:
+    """A test of a text for any of ``words`` (``any(w in text for w in words)``, as one regular
+    expression searched in C): truthy when one of them occurs."""
+    words = list(words)
+    if not words:
+        return _nothing
+    return re.compile("|".join(re.escape(w) for w in words)).search
+
+
+def _nothing(_text: str) -> None:
+    """:func:`contains_any` of no words."""
+    return None
 
 
 def show(v: Any) -> str:

@@ -14,6 +14,7 @@ from ..issues import Severity
 from ..model import Indicator, Task
 from ..text import format_number, indicator_stem, squash
 from ..vocabulary import default_vocabulary
+from .common import contains_any
 from .registry import Context, Finding, rule
 
 
@@ -169,10 +170,11 @@ _LIST_SEP = re.compile(r"[（(][^）)]*[）)]")
 _VOC = default_vocabulary()  # the review words, as data (xlperf/data/vocabulary.toml)
 _REASON_START = _VOC.reason_starts
 _RHETORIC = _VOC.rhetoric_words
-_RHETORIC_ANY = re.compile("|".join(re.escape(w) for w in _RHETORIC))  # one of them (before counting them)
+_RHETORIC_ANY = contains_any(_RHETORIC)  # one of them (before counting them)
 _DIGIT = re.compile(r"\d")
 _ORG_SUFFIX = _VOC.org_suffixes
 _SUBSIDY_WORDS = _VOC.subsidy_words
+_HAS_SUBSIDY_WORD = contains_any(_SUBSIDY_WORDS)
 _COUNT_UNITS = set(_VOC.trivial_count_units)
 
 
@@ -260,7 +262,7 @@ def content_is_reason(ctx: Context) -> Iterator[Finding]:
             continue
         if c.startswith(_REASON_START):
             what = "写的是原因"
-        elif _RHETORIC_ANY.search(c) and sum(w in c for w in _RHETORIC) >= 2 and not _DIGIT.search(c):
+        elif _RHETORIC_ANY(c) and sum(w in c for w in _RHETORIC) >= 2 and not _DIGIT.search(c):
             what = "是政策表述"
         else:
             continue
@@ -321,7 +323,7 @@ def subsidy_without_count(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.form.tasks:
         name = squash(t.name)
-        if t.indicators and any(w in name for w in _SUBSIDY_WORDS) and not _has_quantity(ctx, t):
+        if t.indicators and _HAS_SUBSIDY_WORD(name) and not _has_quantity(ctx, t):
             yield ctx.at(f"{_title(t)}是补助类任务，但没有补助对象数量；应补「资助人数 ≥10人」这样的数量指标，"
                          "并在成本指标中写补助标准（如「资助标准 =2万元/人」）", t.cells.get("name"), t)
 

@@ -275,7 +275,7 @@ def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
     办理12345热线来电 ≥30万件，接通率 ≥95%"。这是提示，需人工判断。
     """
     goal = ctx.form.overall_goal
-    if goal and not any(ch.isdigit() for ch in squash(goal)):
+    if goal and not any(map(str.isdigit, squash(goal))):
         yield ctx.at("年度整体绩效目标只有文字、没有数量，无法据此考核；应写出主要工作的规模或水平，"
                      "如「办理12345热线来电 ≥30万件，接通率 ≥95%，保障市政府重大活动 ≥20场」",
                      ctx.form.cells.get("overall_goal"))

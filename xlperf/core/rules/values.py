@@ -25,6 +25,7 @@ from ..text import (
 )
 from ..vocabulary import default_vocabulary
 from .common import (
+    contains_any,
     fold,
     has_stray,
     inline_variant,
@@ -216,6 +217,7 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
 
 # cost indicators where more is better: a saving or a reduction is rightly a lower bound (vocabulary.toml)
 _SAVING_WORDS = _VOC.saving_words
+_HAS_SAVING_WORD = contains_any(_SAVING_WORDS)
 
 
 @rule("XP408", Severity.WARNING)
@@ -233,7 +235,7 @@ def cost_lower_bound(ctx: Context) -> Iterator[Finding]:
             continue
         if not (ctx.is_cost(ind) or "预算控制" in name or "成本控制" in name):
             continue
-        if any(w in name for w in _SAVING_WORDS):
+        if _HAS_SAVING_WORD(name):
             continue
         cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
         yield ctx.at(
@@ -400,6 +402,11 @@ _VAGUE = re.compile(_VOC.vague)
 _REVERSE_WORDS = _VOC.reverse_words
 _DURATION_WORDS = _VOC.duration_words
 _TIMELY_WORDS = _VOC.timely_words
+_HAS_COMPLIANCE_WORD = contains_any(_COMPLIANCE_WORDS)
+_HAS_INPUT_WORD = contains_any(_INPUT_WORDS)
+_HAS_DURATION_WORD = contains_any(_DURATION_WORDS)
+_HAS_REVERSE_WORD = contains_any(_REVERSE_WORDS)
+_HAS_TIMELY_WORD = contains_any(_TIMELY_WORDS)
 
 
 def is_boilerplate_name(name: str | None) -> bool:
@@ -427,7 +434,7 @@ def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     "慰问标准 ≤500元/个""成本控制范围 ≤34万元"。预算控制率、节约率见 XP408。
     """
     for t, ind, name, unit, _l1 in ctx.keyed_cost_rows:
-        if unit in _PCT and ctx.is_cost(ind) and any(w in name for w in _COMPLIANCE_WORDS):
+        if unit in _PCT and ctx.is_cost(ind) and _HAS_COMPLIANCE_WORD(name):
             yield ctx.at(f"成本指标「{ind.name}」是合规比率（{_target(ind)}），说明不了花多少钱；成本指标应写金额或"
                          f"单位成本，如「成本控制范围 ≤{format_number(t.amount) if t.amount is not None else 'X'}万元」"
                          "「慰问标准 ≤500元/个」", ind.cells.get("name"), t, ind)
@@ -467,7 +474,7 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
     for t, ind, name, _unit, _l1 in ctx.keyed_for_level2("时效指标"):
-        if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
+        if (("完成率" in name or "按计划" in name) and not _HAS_TIMELY_WORD(name)
                 and ctx.level2(ind) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
@@ -543,7 +550,7 @@ def input_as_output(ctx: Context) -> Iterator[Finding]:
     如"热线来电接听量 ≥30万件""受理工单办结量 ≥5万件"。
     """
     for t, ind, name, _unit, l1 in ctx.keyed_under("产出指标"):
-        if l1 == "产出指标" and any(w in name for w in _INPUT_WORDS):
+        if l1 == "产出指标" and _HAS_INPUT_WORD(name):
             yield ctx.at(f"「{ind.name}」是投入（人员、经费），不是产出；产出应是用它们做成的事，"
                          "如「热线来电接听量 ≥30万件」「受理工单办结量 ≥5万件」", ind.cells.get("name"), t, ind)
 
@@ -679,8 +686,7 @@ def reverse_indicator_lower_bound(ctx: Context) -> Iterator[Finding]:
     for t, ind, name, unit, _l1 in ctx.keyed_rows:
         if ind.op not in ("≥", ">") or not isinstance(ind.value, Decimal) or unit in _PCT:
             continue
-        reverse = any(w in name for w in _DURATION_WORDS) or (
-            any(w in name for w in _REVERSE_WORDS) and not name.endswith("率"))
+        reverse = _HAS_DURATION_WORD(name) or (_HAS_REVERSE_WORD(name) and not name.endswith("率"))
         if reverse:
             cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
             yield ctx.at(f"「{ind.name}」越少越好，写成「{_target(ind)}」等于要求至少这么多；应为「≤」，"
