@@ -78,7 +78,7 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     一级指标本身不对时只报告 XP201。
     """
     seen: set[str | None] = set()
-    for t, ind, (l1, l2, legacy, _cost, _key1, _key2) in ctx.classified_rows:
+    for t, ind, (l1, l2, legacy, _cost, _key1, _key2), _name in ctx.classified_rows:
         if l1 is None or l2 is not None or legacy:
             continue
         found = ctx.level_once(seen, t, ind, "level2")
@@ -110,7 +110,7 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     满意度指标（作二级）→ 服务对象满意度指标。
     """
     seen: set[str | None] = set()
-    for t, ind, (l1, canon, _legacy, _cost, _key1, key2) in ctx.classified_rows:
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2), _name in ctx.classified_rows:
         if canon is None or key2 == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
@@ -135,7 +135,7 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     修复，需手工拆分。
     """
     seen: set[str | None] = set()
-    for t, ind, (l1, _l2, legacy, _cost, _key1, _key2) in ctx.classified_rows:
+    for t, ind, (l1, _l2, legacy, _cost, _key1, _key2), _name in ctx.classified_rows:
         if not legacy:  # (legacy_target is not None)
             continue
         target = ctx.fw.legacy_target(l1, ind.level2)
@@ -185,7 +185,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     具体说法不在此列。
     """
     level_names = _per_framework(ctx.fw, "level_names", _level_names)
-    for t, ind in ctx.indicators():
+    for t, ind, _levels, key in ctx.classified_rows:
         name = ind.name
         if name is None:
             yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」",
@@ -193,7 +193,7 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
         elif is_name_placeholder(name):
             yield ctx.at(f"指标名称「{name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」",
                          ind.cells.get("name"), t, ind)
-        elif squash(name) in level_names:
+        elif key in level_names:  # (key: squash(name))
             yield ctx.at(
                 f"指标名称「{name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
                 ind.cells.get("name"), t, ind,
@@ -229,7 +229,7 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为规范名称。
     """
     seen: set[str | None] = set()
-    for t, ind, (canon, _l2, _legacy, _cost, key1, _key2) in ctx.classified_rows:
+    for t, ind, (canon, _l2, _legacy, _cost, key1, _key2), _name in ctx.classified_rows:
         if canon is None or key1 == canon:
             continue
         found = ctx.level_once(seen, t, ind, "level1")
@@ -252,7 +252,7 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
     """
     formers = _per_framework(ctx.fw, "formers", _formers)
     seen: set[str | None] = set()
-    for t, ind, (l1, canon, _legacy, _cost, _key1, key2) in ctx.classified_rows:
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2), _name in ctx.classified_rows:
         if key2 not in formers:
             continue
         if not ctx.fw.is_former_level2(l1, ind.level2):
@@ -291,8 +291,8 @@ def mixed_layouts(ctx: Context) -> Iterator[Finding]:
     复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
     """
     rows = ctx.classified_rows
-    legacy = [(t, i) for t, i, levels in rows if levels[2]]
-    if not legacy or not any(levels[0] == "成本指标" for _t, _i, levels in rows):
+    legacy = [(t, i) for t, i, levels, _name in rows if levels[2]]
+    if not legacy or not any(levels[0] == "成本指标" for _t, _i, levels, _name in rows):
         return
     old = sorted({str(t.seq) for t, _ in legacy})
     t, ind = legacy[0]

@@ -261,7 +261,7 @@ class _Index:
     filled: list[tuple[Task, Indicator]] = field(default_factory=list)
     keyed: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
     leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
-    classified: list[tuple[Task, Indicator, Levels]] = field(default_factory=list)
+    classified: list[tuple[Task, Indicator, Levels, str]] = field(default_factory=list)
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
     quantity: set[int] = field(default_factory=set)
     task_keyed: dict[int, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
@@ -317,11 +317,12 @@ class Context:
                 pair = (t, ind)
                 rows.append(pair)
                 leveled.append((t, ind, l1))
-                classified.append((t, ind, levels))
+                name = squash(d["name"])
+                classified.append((t, ind, levels, name))
                 raw = d["raw"]
                 if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
                     filled.append(pair)
-                    key = (t, ind, squash(d["name"]), squash(d["unit"]), l1)
+                    key = (t, ind, name, squash(d["unit"]), l1)
                     keyed.append(key)
                     task_keyed.append(key)
                     by_l1 = keyed_l1.get(l1)
@@ -383,8 +384,8 @@ class Context:
         return self._index.keyed_cost
 
     @property
-    def classified_rows(self) -> list[tuple[Task, Indicator, Levels]]:
-        """Every (task, indicator, :data:`Levels`) of the form, in table order."""
+    def classified_rows(self) -> list[tuple[Task, Indicator, Levels, str]]:
+        """Every (task, indicator, :data:`Levels`, ``squash(name)``) of the form, in table order."""
         return self._index.classified
 
     @property
