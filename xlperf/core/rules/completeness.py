@@ -29,8 +29,9 @@ def _count(ctx: Context, t: Task, level1: str) -> int:
 
 
 def _missing(ctx: Context, level1: str, text: str) -> Iterator[Finding]:
+    counts = ctx.level_counts  # (what _count reads)
     for t in ctx.form.tasks:
-        if t.indicators and _count(ctx, t, level1) == 0:
+        if t.indicators and counts[id(t)].get(level1, 0) == 0:
             yield ctx.at(f"{_title(t)}缺少{level1}；{text}", t.cells.get("name"), t)
 
 
@@ -136,8 +137,7 @@ def task_duplicate_names(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.form.tasks:
         first: dict[str, str | None] = {}
-        for ind in t.indicators:
-            key = squash(ind.name)
+        for _t, ind, _levels, key in ctx.classified_of(t):  # (key: squash(name))
             if not key:
                 continue
             if key in first:

@@ -267,6 +267,7 @@ class _Index:
     task_keyed: dict[int, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
     keyed_l1: dict[str | None, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
     keyed_cost: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class Context:
@@ -300,6 +301,7 @@ class Context:
         classified = idx.classified
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
+            start = len(classified)
             task_keyed: list[tuple[Task, Indicator, str, str, str | None]] = []
             for ind in t.indicators:
                 k = id(ind)
@@ -334,6 +336,7 @@ class Context:
             if n < len(tasks):  # per task: the holder is no task to count indicators of
                 all_counts[id(t)] = counts
                 idx.task_keyed[id(t)] = task_keyed
+                idx.spans[id(t)] = (start, len(classified))
         return idx
 
     @cached_property
@@ -387,6 +390,11 @@ class Context:
     def classified_rows(self) -> list[tuple[Task, Indicator, Levels, str]]:
         """Every (task, indicator, :data:`Levels`, ``squash(name)``) of the form, in table order."""
         return self._index.classified
+
+    def classified_of(self, task: Task) -> list[tuple[Task, Indicator, Levels, str]]:
+        """The :attr:`classified_rows` of ``task`` (one of the form's tasks), in table order."""
+        start, end = self._index.spans[id(task)]
+        return self._index.classified[start:end]
 
     @property
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
