@@ -17,7 +17,7 @@ from .formula import cell_number
 from .grid import Grid, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
 from .model import Budget, Form, Indicator, TableLayout, Task, _build
-from .text import clean, label_key, normalize_op, split_value, to_decimal, to_int
+from .text import OPS, clean, label_key, normalize_op, split_value, to_decimal, to_int
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "备注", "说明:")
@@ -42,6 +42,8 @@ _CORE = dict.fromkeys(("是", "Y", "y", "√", "核心", "TRUE", "True"), True) 
 
 
 def _core(v: Any) -> bool | None:
+    if type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
+        return _CORE[v]
     return _CORE.get(label_key(v))
 
 
@@ -202,7 +204,7 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 amount = cell_number(grid, r, c_amount)
             else:  # what cell_number gives for a plain cell
                 amount = to_decimal(row.get("amount"))
-        number = to_int(seq)
+        number = seq if type(seq) is int and -10**16 < seq < 10**16 else to_int(seq)  # (to_int of a 序号)
         tasks.append(_build(Task, {
             "sheet": sheet, "row": r, "cells": {f: a1(r, c) for f, c in task_cells},
             "seq": number if number is not None else _text(seq),
@@ -241,7 +243,8 @@ class RowReader:
         cells = dict(zip(keys, map(add, self.letters, repeat(number)), strict=False))
         raw = dict(zip(keys, [vals[k] for k in self.spots], strict=True))
         op = vals[self.k_op]
-        op = None if op is None else normalize_op(op)
+        if op is not None and op not in OPS:  # (a canonical symbol is its own normal form)
+            op = normalize_op(op)
         if op == "定量":
             op = None
         raw_value = vals[self.k_value]
