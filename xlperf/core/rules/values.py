@@ -588,6 +588,14 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
 
 
 _CONTENT_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
+_A_DIGIT = re.compile(r"\d")
+_PER_UNIT = re.compile(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])")
+
+
+@lru_cache(maxsize=1024)
+def _count_of(unit: str) -> re.Pattern[str]:
+    """A number followed by ``unit`` (compiled once per unit)."""
+    return re.compile(_CONTENT_NUMBER + re.escape(unit))
 
 
 @lru_cache(maxsize=4096)
@@ -596,10 +604,12 @@ def _scope_of(content_text: str | None, amount: Decimal | None, unit: str) -> tu
     states ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from
     (memoised: asked for every quantity indicator of the task)."""
     content = squash(content_text)
-    found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), content)]
+    if _A_DIGIT.search(content) is None:  # no number at all: neither pattern below can match
+        return None
+    found = [Decimal(m.replace(",", "")) for m in _count_of(unit).findall(content)]
     if found:
         return max(found), "实施内容所说"
-    m = re.search(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])", content)
+    m = _PER_UNIT.search(content)
     if m is None or amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
         return None
     per, what = Decimal(m.group(1).replace(",", "")), m.group(2)
