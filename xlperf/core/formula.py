@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from itertools import product
 from typing import TYPE_CHECKING
 
 from .text import to_decimal
@@ -96,8 +97,7 @@ class _Evaluator:
         if area <= SMALL_RANGE:
             self.tick(area)
             values, formulas = self.grid.values, self.grid.formulas
-            return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
-                    if (r, c) in values or (r, c) in formulas]
+            return [k for k in product(range(r0, r1 + 1), range(c0, c1 + 1)) if k in values or k in formulas]
         if self._by_col is None:
             by_col: dict[int, set[int]] = {}
             for r, c in list(self.grid.values) + list(self.grid.formulas):
@@ -146,10 +146,16 @@ class _Parser:
         r0, r1 = min(r0, r1), max(r0, r1)
         c0, c1 = min(c0, c1), max(c0, c1)
         ev, stack = self.ev, self.stack
+        formulas, get, zero = ev.grid.formulas, ev.grid.values.get, Decimal(0)
         out = []
-        for r, c in ev.cells_in(r0, c0, r1, c1):
-            ev.tick()
-            out.append(ev.value(r, c, stack))
+        for key in ev.cells_in(r0, c0, r1, c1):
+            ev.steps += 1  # ev.tick(), inline
+            if ev.steps > MAX_STEPS:
+                raise FormulaError("formula too expensive")
+            if key in formulas:
+                out.append(ev.value(key[0], key[1], stack))
+            else:  # a plain cell: what ev.value gives for it, without the call
+                out.append(to_decimal(get(key)) or zero)
         return out
 
     def peek(self) -> tuple[str, str] | None:

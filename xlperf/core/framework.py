@@ -64,8 +64,10 @@ class Framework(BaseModel):
         """``compute(*args)``, remembered under ``key`` (at most _MEMO_CAP entries; the lookups repeat for
         every indicator row of every form)."""
         memo = self.__pydantic_private__["_memo"]  # (not self._memo: pydantic's __getattr__ is slow)
-        if key in memo:
+        try:
             return memo[key]
+        except KeyError:
+            pass
         if len(memo) > _MEMO_CAP:
             memo.clear()
         memo[key] = found = compute(*args)
@@ -79,7 +81,10 @@ class Framework(BaseModel):
 
     def canonical_level1(self, text: str | None) -> str | None:
         """Canonical 一级 for a typed value (spaces, full-width, missing 指标 suffix tolerated)."""
-        return self._memo_call(("canonical_level1", text), self._canonical_level1, text)
+        try:
+            return self.__pydantic_private__["_memo"][("canonical_level1", text)]
+        except KeyError:
+            return self._memo_call(("canonical_level1", text), self._canonical_level1, text)
 
     def _canonical_level1(self, text: str | None) -> str | None:
         s = squash(text)
@@ -90,7 +95,10 @@ class Framework(BaseModel):
 
     def canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         """Canonical 二级 under ``level1`` for a typed 二级 (its own name or an alias); None if not allowed."""
-        return self._memo_call(("canonical_level2", level1, text), self._canonical_level2, level1, text)
+        try:
+            return self.__pydantic_private__["_memo"][("canonical_level2", level1, text)]
+        except KeyError:
+            return self._memo_call(("canonical_level2", level1, text), self._canonical_level2, level1, text)
 
     def _canonical_level2(self, level1: str | None, text: str | None) -> str | None:
         s = squash(text)
@@ -108,7 +116,10 @@ class Framework(BaseModel):
         return any(s in l2.former for l1 in self.level1 if l1.name == level1 for l2 in l1.level2)
 
     def legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
-        return self._memo_call(("legacy_target", level1, level2), self._legacy_target, level1, level2)
+        try:
+            return self.__pydantic_private__["_memo"][("legacy_target", level1, level2)]
+        except KeyError:
+            return self._memo_call(("legacy_target", level1, level2), self._legacy_target, level1, level2)
 
     def _legacy_target(self, level1: str | None, level2: str | None) -> tuple[str, str] | None:
         s1, s2 = squash(level1), squash(level2)
@@ -116,6 +127,13 @@ class Framework(BaseModel):
             if s1 == lg.level1 and s2 in lg.level2:
                 return lg.to_level1, lg.to_level2
         return None
+
+    def level1_holding(self, level2: str) -> tuple[str, ...]:
+        """The 一级 whose 二级 include the canonical name ``level2``."""
+        return self._memo_call(("level1_holding", level2), self._level1_holding, level2)
+
+    def _level1_holding(self, level2: str) -> tuple[str, ...]:
+        return tuple(l1.name for l1 in self.level1 if any(l2.name == level2 for l2 in l1.level2))
 
     def level1_of_level2(self, text: str | None) -> str | None:
         """The 一级 a 二级 name (or alias) belongs to, if any."""

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .grid import parse_a1
@@ -83,10 +84,7 @@ class Issue:
         """0-based (row, col) of ``cell``; (-1, -1) when there is no cell."""
         if not self.cell:
             return (-1, -1)
-        try:
-            return parse_a1(self.cell)
-        except ValueError:
-            return (-1, -1)
+        return _position(self.cell)
 
     @property
     def location(self) -> str:
@@ -119,6 +117,31 @@ class Issue:
     def sort_key(self) -> tuple:
         r, c = self.position
         return (self.sheet or "", r, c, self.code)
+
+
+@lru_cache(maxsize=16384)
+def _position(cell: str) -> tuple[int, int]:
+    """``parse_a1(cell)``, (-1, -1) when it is no cell reference; memoised (reports sort by it, and a
+    batch names the same few hundred cells form after form)."""
+    try:
+        return parse_a1(cell)
+    except ValueError:
+        return (-1, -1)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def make_issue(code: str, severity: Severity, message: str, sheet: str | None, cell: str | None,
+               task: int | str | None, indicator: str | None, fix: tuple[SetValue, ...], title: str) -> Issue:
+    """``Issue(code, severity, ...)`` for the rule runner's hot path: every field given, in order, and
+    stored as is, as the dataclass's own ``__init__`` does (which a frozen dataclass makes pay one
+    ``object.__setattr__`` per field)."""
+    issue = _new(Issue)
+    _set(issue, "__dict__", {"code": code, "severity": severity, "message": message, "sheet": sheet, "cell": cell,
+                             "task": task, "indicator": indicator, "fix": fix, "title": title})
+    return issue
 
 
 @dataclass

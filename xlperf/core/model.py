@@ -36,14 +36,35 @@ def assemble(cls: type[M], values: dict[str, Any]) -> M:
     field values, holding every field of ``cls`` (anything else goes through ``model_construct``).
     Builds the instance without pydantic's per-field default and alias handling (a form has hundreds
     of indicators)."""
-    if values.keys() != cls.__pydantic_fields__.keys() or cls.__pydantic_post_init__:
+    names = _plain_fields(cls)
+    if names is None or values.keys() != names:
         return cls.model_construct(**values)
-    m = cls.__new__(cls)
+    return _build(cls, values)
+
+
+def _build(cls: type[M], values: dict[str, Any]) -> M:
+    """The instance of ``cls`` holding ``values`` (every field of ``cls``, already checked), nothing
+    re-validated: what :func:`assemble` does once it has checked the keys."""
+    m = _new(cls)
     _set(m, "__dict__", values)
     _set(m, "__pydantic_fields_set__", set(values))
     _set(m, "__pydantic_extra__", None)
     _set(m, "__pydantic_private__", None)
     return m
+
+
+_new = object.__new__
+_PLAIN: dict[type, frozenset[str] | None] = {}
+
+
+def _plain_fields(cls: type[BaseModel]) -> frozenset[str] | None:
+    """The field names of ``cls`` (None when the class has a post-init hook: it goes through
+    ``model_construct``), worked out once per class."""
+    try:
+        return _PLAIN[cls]
+    except KeyError:
+        names = _PLAIN[cls] = None if cls.__pydantic_post_init__ else frozenset(cls.__pydantic_fields__)
+        return names
 
 
 class Located(BaseModel):

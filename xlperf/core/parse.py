@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from ..errors import NotAFormError
 from .formula import cell_number
 from .grid import Grid, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
-from .model import Budget, Form, Indicator, TableLayout, Task, assemble
-from .text import clean, label_key, normalize_op, split_value, to_decimal, to_int
+from .model import Budget, Form, Indicator, TableLayout, Task, _build
+from .text import OPS, clean, label_key, normalize_op, split_value, to_decimal, to_int
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "备注", "说明:")
@@ -40,6 +42,8 @@ _CORE = dict.fromkeys(("是", "Y", "y", "√", "核心", "TRUE", "True"), True) 
 
 
 def _core(v: Any) -> bool | None:
+    if type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
+        return _CORE[v]
     return _CORE.get(label_key(v))
 
 
@@ -122,84 +126,93 @@ def year_from_text(grid: Grid, form: Form) -> None:
 def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     cols = layout.columns
     sheet = grid.sheet
-    blocks: list[dict[str, Any]] = []
-    block: dict[str, Any] | None = None
-    merged_cols: dict[int, list[Any]] = {}
-    for m in grid.merges:
-        for c in range(m.c0, m.c1 + 1):
-            merged_cols.setdefault(c, []).append(m)
+    blocks: list[tuple[int, dict[str, Any], list[Indicator], list[int]]] = []  # row, values, indicators, [last row]
+    inds: list[Indicator] = []
+    last: list[int] = [0]
+    started = False
+    levels = [(f, cols[f]) for f in ("level1", "level2") if f in cols]
+    # the merged blocks over each level column (where a blank level inherits the one above)
+    merged_cols: dict[int, list[Any]] = {c: [m for m in grid.merges if m.c0 <= c <= m.c1] for _f, c in levels}
     no_merge_info = not grid.merges
-    # the rows a merged block covers in the level columns (where a blank level inherits the one above),
-    # as sets when they are of a sane size (a hostile block of a million rows is asked block by block)
+    # the rows they cover, as sets when they are of a sane size (a hostile block of a million rows is
+    # asked block by block)
     level_rows: dict[int, set[int]] = {}
-    for f in ("level1", "level2"):
-        c = cols.get(f)
-        blocks_c = merged_cols.get(c, []) if c is not None else []
-        if c is not None and sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
+    for _f, c in levels:
+        blocks_c = merged_cols[c]
+        if sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
             level_rows[c] = {r for m in blocks_c for r in range(m.r0, m.r1 + 1)}
-    ind_fields = [f for f in ("level1", "level2", "indicator", "core", "op", "value", "unit") if f in cols]
-    task_fields = [f for f in ("seq", "name", "content", "source", "amount") if f in cols]
-    spots = _spots(cols)
-    prev: dict[str, Any] | None = None
+    names = list(cols)
+    columns = list(cols.values())
+    at = {f: k for k, f in enumerate(names)}
+    # positions in a row's values; a field the table lacks is read from the end, where a None stands
+    k_seq, k_name, k_l1, k_ind = (at.get(f, len(names)) for f in ("seq", "name", "level1", "indicator"))
+    k_inds = [at[f] for f in _IND_FIELDS if f in at]
+    reader = RowReader(grid, cols, names)
+    prev: Indicator | None = None
     get = grid.values.get
-    col_items = list(cols.items())
+    labels: dict[Any, bool] = {}  # is_label of the level-1 texts, which repeat row after row
     for r in range(layout.first_data_row, grid.nrows):
-        row = {f: get((r, c)) for f, c in col_items}
-        for v in row.values():
+        vals = [get((r, c)) for c in columns]
+        for v in vals:
             if v is not None and not (isinstance(v, str) and not v.strip()):
                 break
         else:  # an empty row
             continue
-        seq, name = row.get("seq"), row.get("name")
+        vals.append(None)
+        seq, name = vals[k_seq], vals[k_name]
         first = (label_key(seq) if seq is not None else "") or (label_key(name) if name is not None else "")
         if first and (first.startswith(_FOOTER_KEYS) or first in _TOTAL_KEYS):
             break
-        if is_label(row.get("level1")) and is_label(row.get("indicator")):
+        v = vals[k_l1]
+        lab = labels.get(v)
+        if lab is None:
+            lab = labels[v] = is_label(v)
+        if lab and is_label(vals[k_ind]):
             continue  # a repeated header row (page break copy)
-        starts = seq not in (None, "") or name not in (None, "")
-        if starts or block is None:
-            block = {"row": r, "values": row, "indicators": []}
-            blocks.append(block)
+        if seq not in (None, "") or name not in (None, "") or not started:
+            started = True
+            inds, last = [], [r]
+            blocks.append((r, dict(zip(names, vals, strict=False)), inds, last))  # (vals ends in a None)
             prev = None
-        block["last_row"] = r
-        for f in ind_fields:
-            if row[f] not in (None, ""):
+        last[0] = r
+        for k in k_inds:
+            if vals[k] not in (None, ""):
                 break
         else:  # no indicator on this row
             continue
-        ind = _indicator_fields(grid, r, row, cols, spots)
+        ind = reader.read(r, vals)
         if prev is not None:
-            for f in ("level1", "level2"):
-                if ind[f] is None and f in cols:
-                    c = cols[f]
+            for f, c in levels:
+                if ind[f] is None:
                     rows_c = level_rows.get(c)
                     covered = no_merge_info or (r in rows_c if rows_c is not None
                                                 else any(m.contains(r, c) for m in merged_cols.get(c, ())))
-                    if covered and prev[f] is not None:
-                        ind[f] = prev[f]
+                    if covered and prev.__dict__[f] is not None:
+                        ind[f] = prev.__dict__[f]
                         ind["inherited"].append(f)
-        block["indicators"].append(ind)
-        prev = ind
+        prev = _build(Indicator, ind)
+        inds.append(prev)
     tasks = []
-    for b in blocks:
-        r, row = b["row"], b["values"]
+    formulas = grid.formulas
+    c_amount = cols.get("amount")
+    task_cells = [(f, cols[f]) for f in ("seq", "name", "content", "source", "amount") if f in cols]
+    for r, row, b_inds, b_last in blocks:
         seq = row.get("seq")
         amount = None
-        if "amount" in cols:
-            c = cols["amount"]
-            if (r, c) in grid.formulas:
-                amount = cell_number(grid, r, c)
+        if c_amount is not None:
+            if (r, c_amount) in formulas:
+                amount = cell_number(grid, r, c_amount)
             else:  # what cell_number gives for a plain cell
                 amount = to_decimal(row.get("amount"))
-        number = to_int(seq)
-        tasks.append(assemble(Task, {
-            "sheet": sheet, "row": r, "cells": {f: a1(r, cols[f]) for f in task_fields},
+        number = seq if type(seq) is int and -10**16 < seq < 10**16 else to_int(seq)  # (to_int of a 序号)
+        tasks.append(_build(Task, {
+            "sheet": sheet, "row": r, "cells": {f: a1(r, c) for f, c in task_cells},
             "seq": number if number is not None else _text(seq),
             "name": _text(row.get("name")), "content": _text(row.get("content")), "source": _text(row.get("source")),
             "amount": amount,
-            "indicators": [assemble(Indicator, d) for d in b["indicators"]],
+            "indicators": b_inds,
             "raw": {k: row.get(k) for k in ("seq", "name", "content", "source", "amount")},
-            "last_row": b["last_row"],
+            "last_row": b_last[0],
         }))
     return tasks
 
@@ -207,47 +220,60 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
 _IND_FIELDS = ("level1", "level2", "indicator", "core", "op", "value", "unit")
 
 
-def _spots(cols: dict[str, int]) -> list[tuple[str, str, str]]:
-    """(model key, table field, column letters) of the indicator columns the table has."""
-    return [("name" if f == "indicator" else f, f, col_letter(cols[f])) for f in _IND_FIELDS if f in cols]
+class RowReader:
+    """Reads the indicator on a table row (every field of :class:`Indicator`, in order) from the row's
+    values: ``vals[k]`` is the cell of the ``k``-th of ``names`` (the table's fields), and one more
+    ``None`` after them stands for the fields the table lacks. Worked out once per table."""
 
+    def __init__(self, grid: Grid, cols: dict[str, int], names: list[str]) -> None:
+        self.grid, self.sheet = grid, grid.sheet
+        at = {f: k for k, f in enumerate(names)}
+        missing = len(names)
+        fields = [f for f in _IND_FIELDS if f in cols]
+        self.keys = tuple("name" if f == "indicator" else f for f in fields)
+        self.letters = tuple(col_letter(cols[f]) for f in fields)
+        self.spots = tuple(at[f] for f in fields)
+        self.k_l1, self.k_l2, self.k_ind, self.k_core, self.k_op, self.k_value, self.k_unit = (
+            at.get(f, missing) for f in _IND_FIELDS)
+        self.value_col = cols.get("value")
 
-def _indicator_fields(grid: Grid, r: int, row: dict[str, Any], cols: dict[str, int],
-                      spots: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
-    """The field values of the indicator on row ``r`` (every field of :class:`Indicator`, in order)."""
-    number = str(r + 1)
-    spots = _spots(cols) if spots is None else spots
-    cells = {key: letters + number for key, _f, letters in spots}
-    raw = {key: row.get(f) for key, f, _letters in spots}
-    op = normalize_op(row.get("op"))
-    if op == "定量":
-        op = None
-    raw_value = row.get("value")
-    if grid.formulas and "value" in cols and (r, cols["value"]) in grid.formulas:
-        raw_value = cell_number(grid, r, cols["value"])
-    inline_op, number, unit, text = split_value(raw_value)
-    op_inline = False
-    if inline_op and op is None:
-        op, op_inline = inline_op, True
-    v = row.get("unit")
-    unit_col = (v.strip() or None) if type(v) is str else _text(v)
-    if number is not None:
-        value, unit = number, unit or unit_col
-    else:
-        value, unit = text or None, unit_col
-    v = row.get("level1")
-    level1 = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("level2")
-    level2 = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("indicator")
-    name = (v.strip() or None) if type(v) is str else _text(v)
-    v = row.get("core")
-    return {
-        "sheet": grid.sheet, "row": r, "cells": cells,
-        "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
-        "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
-        "extra": {},
-    }
+    def read(self, r: int, vals: list[Any]) -> dict[str, Any]:
+        number = str(r + 1)
+        keys = self.keys
+        cells = dict(zip(keys, map(add, self.letters, repeat(number)), strict=False))
+        raw = dict(zip(keys, [vals[k] for k in self.spots], strict=True))
+        op = vals[self.k_op]
+        if op is not None and op not in OPS:  # (a canonical symbol is its own normal form)
+            op = normalize_op(op)
+        if op == "定量":
+            op = None
+        raw_value = vals[self.k_value]
+        formulas = self.grid.formulas
+        if formulas and self.value_col is not None and (r, self.value_col) in formulas:
+            raw_value = cell_number(self.grid, r, self.value_col)
+        inline_op, number_, unit, text = split_value(raw_value)
+        op_inline = False
+        if inline_op and op is None:
+            op, op_inline = inline_op, True
+        v = vals[self.k_unit]
+        unit_col = (v.strip() or None) if type(v) is str else _text(v)
+        if number_ is not None:
+            value, unit = number_, unit or unit_col
+        else:
+            value, unit = text or None, unit_col
+        v = vals[self.k_l1]
+        level1 = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_l2]
+        level2 = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_ind]
+        name = (v.strip() or None) if type(v) is str else _text(v)
+        v = vals[self.k_core]
+        return {
+            "sheet": self.sheet, "row": r, "cells": cells,
+            "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
+            "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
+            "extra": {},
+        }
 
 
 def amount_total(form: Form) -> Decimal:

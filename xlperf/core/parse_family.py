@@ -281,10 +281,12 @@ _EXTRA = ("level3", "value_type", "explanation", "scoring", "weight", "direction
 
 
 def _parse_indicators(grid: Grid, layout: TableLayout, stop_row: int | None = None) -> list[Indicator]:
-    from .parse import _indicator_fields
+    from .parse import RowReader
 
     cols = layout.columns
     base = {f: c for f, c in cols.items() if f in ("level1", "level2", "indicator", "op", "value", "unit")}
+    names = list(base)
+    reader = RowReader(grid, base, names)
     extra = {f: c for f, c in cols.items() if f in _EXTRA}
     book = default_labels()
     inds: list[Indicator] = []
@@ -306,7 +308,7 @@ def _parse_indicators(grid: Grid, layout: TableLayout, stop_row: int | None = No
         if all(row.get(f) in (None, "") for f in ("indicator", "value", "op", "unit")) and not any(
                 ext.get(f) for f in ("value_type", "explanation")) and not row.get("level2"):
             continue
-        d = _indicator_fields(grid, r, row, base)
+        d = reader.read(r, [*row.values(), None])
         vt = ext.get("value_type")
         if vt:
             ext["value_type"] = vt

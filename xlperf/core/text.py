@@ -89,6 +89,8 @@ def label_key(value: Any) -> str:
         return _label_key_str(value)
     if value is None:
         return ""
+    if type(value) is int:  # digits and a sign: nothing to fold, squash or strip (a 序号)
+        return str(value)
     return _label_key(value)
 
 
@@ -136,12 +138,7 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value) if -10**16 < value < 10**16 else None
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        if value.is_integer() and abs(value) < 1e15:
-            return Decimal(int(value))
-        d = Decimal(repr(value))
-        return d if _plausible(d) else None
+        return _float_decimal(value)
     s = squash(value).replace(",", "")
     if s.endswith("万元"):
         s = s[:-2]
@@ -153,6 +150,18 @@ def to_decimal(value: Any) -> Decimal | None:
         d = Decimal(s)
     except InvalidOperation:
         return None
+    return d if _plausible(d) else None
+
+
+@lru_cache(maxsize=8192)
+def _float_decimal(value: float) -> Decimal | None:
+    """A float as Decimal (see :func:`to_decimal`), memoised: a form reads its amounts twice (the task
+    rows and the totals' formulas)."""
+    if math.isnan(value) or math.isinf(value):
+        return None
+    if value.is_integer() and abs(value) < 1e15:
+        return Decimal(int(value))
+    d = Decimal(repr(value))
     return d if _plausible(d) else None
 
 

@@ -9,6 +9,7 @@ fix touching the same cell therefore computes the same value.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,8 @@ def has_stray(raw: Any) -> bool:
 
 def op_variant(raw: Any) -> str | None:
     """The canonical symbol when ``raw`` is a known but non-canonical spelling (``>=``, ``大于等于``)."""
+    if type(raw) is str:
+        return _op_variant(raw)  # (blank text tidies to "", no symbol)
     if not isinstance(raw, str) or not raw.strip():
         return None
     return _op_variant(str(raw))
@@ -103,6 +106,8 @@ def _op_variant(raw: str) -> str | None:
 
 def inline_variant(raw: Any) -> str | None:
     """The canonical symbol when a value cell starts with a symbol variant (``>=95%``)."""
+    if type(raw) is str:
+        return _inline_variant(raw)
     if not isinstance(raw, str):
         return None
     return _inline_variant(str(raw))
@@ -112,6 +117,20 @@ def inline_variant(raw: Any) -> str | None:
 def _inline_variant(raw: str) -> str | None:
     m = _INLINE_VARIANT.match(_tidied(raw))
     return _INLINE_MAP[m.group(1)] if m else None
+
+
+def contains_any(words: Iterable[str]) -> Callable[[str], re.Match[str] | None]:
+    """A test of a text for any of ``words`` (``any(w in text for w in words)``, as one regular
+    expression searched in C): truthy when one of them occurs."""
+    words = list(words)
+    if not words:
+        return _nothing
+    return re.compile("|".join(re.escape(w) for w in words)).search
+
+
+def _nothing(_text: str) -> None:
+    """:func:`contains_any` of no words."""
+    return None
 
 
 def show(v: Any) -> str:
@@ -138,6 +157,8 @@ _NAME_PLACEHOLDER = re.compile(
 
 
 def is_value_placeholder(raw: Any) -> bool:
+    if type(raw) is str:
+        return _value_placeholder(raw)
     if not isinstance(raw, str):
         return False
     return _value_placeholder(str(raw))

@@ -14,6 +14,7 @@ from ..issues import Severity
 from ..model import Indicator, Task
 from ..text import format_number, indicator_stem, squash
 from ..vocabulary import default_vocabulary
+from .common import contains_any
 from .registry import Context, Finding, rule
 
 
@@ -28,8 +29,9 @@ def _count(ctx: Context, t: Task, level1: str) -> int:
 
 
 def _missing(ctx: Context, level1: str, text: str) -> Iterator[Finding]:
+    counts = ctx.level_counts  # (what _count reads)
     for t in ctx.form.tasks:
-        if t.indicators and _count(ctx, t, level1) == 0:
+        if t.indicators and counts[id(t)].get(level1, 0) == 0:
             yield ctx.at(f"{_title(t)}缺少{level1}；{text}", t.cells.get("name"), t)
 
 
@@ -135,8 +137,7 @@ def task_duplicate_names(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.form.tasks:
         first: dict[str, str | None] = {}
-        for ind in t.indicators:
-            key = squash(ind.name)
+        for _t, ind, _levels, key in ctx.classified_of(t):  # (key: squash(name))
             if not key:
                 continue
             if key in first:
@@ -169,14 +170,16 @@ _LIST_SEP = re.compile(r"[（(][^）)]*[）)]")
 _VOC = default_vocabulary()  # the review words, as data (xlperf/data/vocabulary.toml)
 _REASON_START = _VOC.reason_starts
 _RHETORIC = _VOC.rhetoric_words
+_RHETORIC_ANY = contains_any(_RHETORIC)  # one of them (before counting them)
+_DIGIT = re.compile(r"\d")
 _ORG_SUFFIX = _VOC.org_suffixes
 _SUBSIDY_WORDS = _VOC.subsidy_words
+_HAS_SUBSIDY_WORD = contains_any(_SUBSIDY_WORDS)
 _COUNT_UNITS = set(_VOC.trivial_count_units)
 
 
 def _has_quantity(ctx: Context, t: Task) -> bool:
-    return any(ctx.level1(i) == "产出指标" and ctx.fw.canonical_level2("产出指标", i.level2) == "数量指标"
-               for i in t.indicators)
+    return ctx.has_quantity(t)
 
 
 def _has_output(ctx: Context, t: Task) -> bool:
@@ -259,7 +262,7 @@ def content_is_reason(ctx: Context) -> Iterator[Finding]:
             continue
         if c.startswith(_REASON_START):
             what = "写的是原因"
-        elif sum(w in c for w in _RHETORIC) >= 2 and not re.search(r"\d", c):
+        elif _RHETORIC_ANY(c) and sum(w in c for w in _RHETORIC) >= 2 and not _DIGIT.search(c):
             what = "是政策表述"
         else:
             continue
@@ -276,11 +279,18 @@ def satisfaction_before_output(ctx: Context) -> Iterator[Finding]:
 
     检查：任务中一条满意度指标排在产出指标之前。顺序不影响计算，但审核和比对时容易漏看。
     """
+    level1, is_legacy_cost = ctx.level1, ctx.is_legacy_cost
     for t in ctx.form.tasks:
-        out = [k for k, i in enumerate(t.indicators) if ctx.level1(i) == "产出指标" and not ctx.is_legacy_cost(i)]
-        sat = [k for k, i in enumerate(t.indicators) if ctx.level1(i) == "满意度指标"]
-        if out and sat and sat[0] < out[-1]:
-            ind = t.indicators[sat[0]]
+        last_out, first_sat = -1, None  # the last 产出指标 (not the pre-2021 cost placement), the first 满意度指标
+        for k, i in enumerate(t.indicators):
+            l1 = level1(i)
+            if l1 == "产出指标":
+                if not is_legacy_cost(i):
+                    last_out = k
+            elif l1 == "满意度指标" and first_sat is None:
+                first_sat = k
+        if first_sat is not None and first_sat < last_out:
+            ind = t.indicators[first_sat]
             yield ctx.at(f"满意度指标「{ind.name or ''}」排在产出指标之前；应按 成本 → 产出 → 效益 → 满意度 的顺序"
                          f"排列（满意度放在最后），如把「{ind.name or ''}」这一行移到本任务最后一行",
                          ind.cells.get("level1") or ind.cells.get("name"), t, ind)
@@ -313,7 +323,7 @@ def subsidy_without_count(ctx: Context) -> Iterator[Finding]:
     """
     for t in ctx.form.tasks:
         name = squash(t.name)
-        if t.indicators and any(w in name for w in _SUBSIDY_WORDS) and not _has_quantity(ctx, t):
+        if t.indicators and _HAS_SUBSIDY_WORD(name) and not _has_quantity(ctx, t):
             yield ctx.at(f"{_title(t)}是补助类任务，但没有补助对象数量；应补「资助人数 ≥10人」这样的数量指标，"
                          "并在成本指标中写补助标准（如「资助标准 =2万元/人」）", t.cells.get("name"), t)
 

@@ -78,10 +78,8 @@ def level2_not_allowed(ctx: Context) -> Iterator[Finding]:
     一级指标本身不对时只报告 XP201。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
-        if l1 is None or ctx.is_legacy_cost(ind):
-            continue
-        if ctx.fw.canonical_level2(l1, ind.level2) is not None:
+    for t, ind, (l1, l2, legacy, _cost, _key1, _key2), _name in ctx.classified_rows:
+        if l1 is None or l2 is not None or legacy:
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
@@ -112,15 +110,14 @@ def level2_spelling(ctx: Context) -> Iterator[Finding]:
     满意度指标（作二级）→ 服务对象满意度指标。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
-        canon = ctx.fw.canonical_level2(l1, ind.level2)
-        if canon is None or squash(ind.level2) == canon or ctx.fw.is_former_level2(l1, ind.level2):
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2), _name in ctx.classified_rows:
+        if canon is None or key2 == canon or ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
             continue
         cell, raw = found
-        if squash(ind.level2) == l1:
+        if key2 == l1:
             msg = f"二级指标「{show(raw)}」与一级指标重复，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
         else:
             msg = f"二级指标「{show(raw)}」写法不规范，汇总时会当成另一个二级；应为「{canon}」（可用 --fix 修复）"
@@ -138,7 +135,9 @@ def legacy_cost(ctx: Context) -> Iterator[Finding]:
     修复，需手工拆分。
     """
     seen: set[str | None] = set()
-    for t, ind, l1 in ctx.leveled_rows:
+    for t, ind, (l1, _l2, legacy, _cost, _key1, _key2), _name in ctx.classified_rows:
+        if not legacy:  # (legacy_target is not None)
+            continue
         target = ctx.fw.legacy_target(l1, ind.level2)
         if target is None:
             continue
@@ -186,16 +185,18 @@ def name_invalid(ctx: Context) -> Iterator[Finding]:
     具体说法不在此列。
     """
     level_names = _per_framework(ctx.fw, "level_names", _level_names)
-    for t, ind in ctx.indicators():
-        cell = ind.cells.get("name")
-        if ind.name is None:
-            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
-        elif is_name_placeholder(ind.name):
-            yield ctx.at(f"指标名称「{ind.name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」", cell, t, ind)
-        elif squash(ind.name) in level_names:
+    for t, ind, _levels, key in ctx.classified_rows:
+        name = ind.name
+        if name is None:
+            yield ctx.at("指标名称为空，这一行衡量什么无从知道；应填写具体的三级指标名称，如「补贴农户数量」",
+                         ind.cells.get("name"), t, ind)
+        elif is_name_placeholder(name):
+            yield ctx.at(f"指标名称「{name}」是占位符，目标还没有填；应填写具体的三级指标名称，如「补贴农户数量」",
+                         ind.cells.get("name"), t, ind)
+        elif key in level_names:  # (key: squash(name))
             yield ctx.at(
-                f"指标名称「{ind.name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
-                cell, t, ind,
+                f"指标名称「{name}」只是指标层级名称；应填写具体衡量的内容（如「成本控制范围」「服务人次」）",
+                ind.cells.get("name"), t, ind,
             )
 
 
@@ -228,8 +229,8 @@ def level1_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为规范名称。
     """
     seen: set[str | None] = set()
-    for t, ind, canon in ctx.leveled_rows:
-        if canon is None or squash(ind.level1) == canon:
+    for t, ind, (canon, _l2, _legacy, _cost, key1, _key2), _name in ctx.classified_rows:
+        if canon is None or key1 == canon:
             continue
         found = ctx.level_once(seen, t, ind, "level1")
         if found is None:
@@ -251,17 +252,15 @@ def level2_former_name(ctx: Context) -> Iterator[Finding]:
     """
     formers = _per_framework(ctx.fw, "formers", _formers)
     seen: set[str | None] = set()
-    for t, ind in ctx.indicators():
-        if squash(ind.level2) not in formers:
+    for t, ind, (l1, canon, _legacy, _cost, _key1, key2), _name in ctx.classified_rows:
+        if key2 not in formers:
             continue
-        l1 = ctx.level1(ind)
         if not ctx.fw.is_former_level2(l1, ind.level2):
             continue
         found = ctx.level_once(seen, t, ind, "level2")
         if found is None:
             continue
         cell, raw = found
-        canon = ctx.fw.canonical_level2(l1, ind.level2)
         yield ctx.at(f"二级指标「{show(raw)}」是旧版名称，可以使用；现行名称为「{canon}」（财预〔2021〕101号），"
                      "汇总时按现行名称归类", cell, t, ind, fix=set_value(cell, canon, raw))
 
@@ -276,7 +275,7 @@ def overall_goal_not_quantified(ctx: Context) -> Iterator[Finding]:
     办理12345热线来电 ≥30万件，接通率 ≥95%"。这是提示，需人工判断。
     """
     goal = ctx.form.overall_goal
-    if goal and not any(ch.isdigit() for ch in squash(goal)):
+    if goal and not any(map(str.isdigit, squash(goal))):
         yield ctx.at("年度整体绩效目标只有文字、没有数量，无法据此考核；应写出主要工作的规模或水平，"
                      "如「办理12345热线来电 ≥30万件，接通率 ≥95%，保障市政府重大活动 ≥20场」",
                      ctx.form.cells.get("overall_goal"))
@@ -291,8 +290,9 @@ def mixed_layouts(ctx: Context) -> Iterator[Finding]:
     检查：有的任务把成本指标放在产出指标下（旧版），有的任务用一级"成本指标"（现行）：多半是从往年的表
     复制了几行。整张表只报告一次，位置在第一处旧版写法；逐行的修复见 XP204。
     """
-    legacy = [(t, i) for t, i in ctx.indicators() if ctx.is_legacy_cost(i)]
-    if not legacy or not any(ctx.level1(i) == "成本指标" for _t, i in ctx.indicators()):
+    rows = ctx.classified_rows
+    legacy = [(t, i) for t, i, levels, _name in rows if levels[2]]
+    if not legacy or not any(levels[0] == "成本指标" for _t, _i, levels, _name in rows):
         return
     old = sorted({str(t.seq) for t, _ in legacy})
     t, ind = legacy[0]

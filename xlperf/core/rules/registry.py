@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..edits import SetValue
 from ..framework import Framework, default_framework, load_framework
 from ..grid import a1, parse_a1
-from ..issues import Issue, Severity, code_selected
+from ..issues import Issue, Severity, code_selected, make_issue
 from ..text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,12 @@ def _doc(func: Callable[..., Any]) -> str:
     return inspect.getdoc(func) or ""
 
 
+@functools.cache
+def _title(func: Callable[..., Any]) -> str:
+    """The first line of a rule's docstring."""
+    return _doc(func).splitlines()[0].strip()
+
+
 @dataclass(frozen=True)
 class Rule:
     """A registered rule: per form (``func(ctx) -> Iterable[Finding]``) or, with ``batch``, per
@@ -76,7 +82,7 @@ class Rule:
 
     @property
     def title(self) -> str:
-        return _doc(self.func).splitlines()[0].strip()
+        return _title(self.func)
 
     @property
     def doc(self) -> str:
@@ -209,18 +215,18 @@ def run_rules(
     ign = list(config.ignore) + list(ignore or ())
     ctx = Context(form, config)
     issues: list[Issue] = []
-    for r in _selected(None if sel is None else tuple(sel), tuple(ign), len(_REGISTRY)):
-        if not r.applies_to(form.kind):
-            continue
-        sev = config.severity_of(r.code, r.severity)
+    append = issues.append
+    overrides = config.severity
+    default_sheet = form.sheet or None
+    for r, code, func, severity, fixable in _runnable(None if sel is None else tuple(sel), tuple(ign),
+                                                      len(_REGISTRY), form.kind):
+        sev = overrides.get(code, severity) if overrides else severity
         title = None
-        for f in r.func(ctx):
+        for f in func(ctx):
             if title is None:
                 title = r.title  # worked out once per rule that finds something
-            issues.append(Issue(
-                code=r.code, severity=sev, message=f.message, sheet=f.sheet or form.sheet or None,
-                cell=f.cell, task=f.task, indicator=f.indicator, fix=f.fix if r.fixable else (), title=title,
-            ))
+            append(make_issue(code, sev, f.message, f.sheet or default_sheet, f.cell, f.task, f.indicator,
+                              f.fix if fixable else (), title))
     return issues
 
 
@@ -230,7 +236,21 @@ def _selected(sel: tuple[str, ...] | None, ign: tuple[str, ...], _registered: in
     return tuple(r for r in all_rules() if code_selected(r.code, sel, ign))
 
 
+@lru_cache(maxsize=256)
+def _runnable(sel: tuple[str, ...] | None, ign: tuple[str, ...], registered: int,
+              kind: str) -> tuple[tuple[Rule, str, Callable[..., Any], Severity, bool], ...]:
+    """(rule, code, function, default severity, fixable) of the selected rules reading forms of ``kind``,
+    in code order: worked out once per selection and kind, not per form."""
+    return tuple((r, r.code, r.func, r.severity, r.fixable) for r in _selected(sel, ign, registered)
+                 if r.applies_to(kind))
+
+
 # -- the context rules read -------------------------------------------------------------------------
+
+
+# what the framework makes of an indicator's level texts: (canonical 一级, canonical 二级 under it,
+# the pre-2021 产出指标/成本指标 placement, a cost indicator, squash(一级 text), squash(二级 text))
+Levels = tuple[str | None, str | None, bool, bool, str, str]
 
 
 @dataclass(slots=True)
@@ -241,7 +261,13 @@ class _Index:
     filled: list[tuple[Task, Indicator]] = field(default_factory=list)
     keyed: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
     leveled: list[tuple[Task, Indicator, str | None]] = field(default_factory=list)
+    classified: list[tuple[Task, Indicator, Levels, str]] = field(default_factory=list)
     counts: dict[int, dict[str | None, int]] = field(default_factory=dict)
+    quantity: set[int] = field(default_factory=set)
+    task_keyed: dict[int, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
+    keyed_l1: dict[str | None, list[tuple[Task, Indicator, str, str, str | None]]] = field(default_factory=dict)
+    keyed_cost: list[tuple[Task, Indicator, str, str, str | None]] = field(default_factory=list)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class Context:
@@ -250,9 +276,7 @@ class Context:
     def __init__(self, form: Form, config: Config) -> None:
         self.form = form
         self.config = config
-        self._l1: dict[int, str | None] = {}
-        self._legacy: dict[int, bool] = {}
-        self._cost: dict[int, bool] = {}
+        self._levels: dict[int, Levels] = {}  # per indicator, by id
 
     @cached_property
     def fw(self) -> Framework:
@@ -266,35 +290,53 @@ class Context:
     @cached_property
     def _index(self) -> _Index:
         """Every list below, built in one pass over the form (with the level memos filled)."""
-        fw = self.fw
-        l1_memo, legacy_memo, cost_memo = self._l1, self._legacy, self._cost
+        memo, classify = self._levels, self._classify
         idx = _Index()
+        rows, filled, keyed, leveled, all_counts = idx.rows, idx.filled, idx.keyed, idx.leveled, idx.counts
+        keyed_l1, keyed_cost = idx.keyed_l1, idx.keyed_cost
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
+        classes: dict[tuple[Any, Any], Levels] = {}
+        classified = idx.classified
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
+            start = len(classified)
+            task_keyed: list[tuple[Task, Indicator, str, str, str | None]] = []
             for ind in t.indicators:
                 k = id(ind)
-                if k in l1_memo:
-                    l1 = l1_memo[k]
-                else:
-                    l1 = l1_memo[k] = fw.canonical_level1(ind.level1)
-                if k in cost_memo:
-                    cost = cost_memo[k]
-                else:
-                    if k not in legacy_memo:
-                        legacy_memo[k] = fw.legacy_target(l1, ind.level2) is not None
-                    cost = cost_memo[k] = l1 == "成本指标" or legacy_memo[k]
+                d = ind.__dict__
+                pair_key = (d["level1"], d["level2"])
+                levels = classes.get(pair_key)
+                if levels is None:  # the form's few level texts: each pair classified once
+                    levels = classes[pair_key] = classify(*pair_key)
+                memo[k] = levels
+                l1, l2, _legacy, cost, _key1, _key2 = levels
+                if l2 == "数量指标" and l1 == "产出指标":
+                    idx.quantity.add(id(t))
                 kind = "成本指标" if cost else l1
                 counts[kind] = counts.get(kind, 0) + 1
-                idx.rows.append((t, ind))
-                idx.leveled.append((t, ind, l1))
-                if _filled(ind):
-                    idx.filled.append((t, ind))
-                    idx.keyed.append((t, ind, squash(ind.name), squash(ind.unit), l1))
+                pair = (t, ind)
+                rows.append(pair)
+                leveled.append((t, ind, l1))
+                name = squash(d["name"])
+                classified.append((t, ind, levels, name))
+                raw = d["raw"]
+                if not (_blank(raw.get("name")) and _blank(raw.get("op")) and _blank(raw.get("value"))):  # _filled
+                    filled.append(pair)
+                    key = (t, ind, name, squash(d["unit"]), l1)
+                    keyed.append(key)
+                    task_keyed.append(key)
+                    by_l1 = keyed_l1.get(l1)
+                    if by_l1 is None:
+                        by_l1 = keyed_l1[l1] = []
+                    by_l1.append(key)
+                    if cost:
+                        keyed_cost.append(key)
             if n < len(tasks):  # per task: the holder is no task to count indicators of
-                idx.counts[id(t)] = counts
+                all_counts[id(t)] = counts
+                idx.task_keyed[id(t)] = task_keyed
+                idx.spans[id(t)] = (start, len(classified))
         return idx
 
     @cached_property
@@ -317,16 +359,51 @@ class Context:
         value); rows holding only level names are left to XP206."""
         return self._index.filled
 
+    def keyed_of(self, task: Task) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` of ``task`` (one of the form's tasks), in table order."""
+        return self._index.task_keyed[id(task)]
+
     @property
     def keyed_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
         """The filled rows with what the rules compare them by: (task, indicator, ``squash(name)``,
         ``squash(unit)``, canonical 一级)."""
         return self._index.keyed
 
+    def keyed_under(self, level1: str) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` whose canonical 一级 is ``level1``, in table order."""
+        return self._index.keyed_l1.get(level1, [])
+
+    def keyed_for_level2(self, level2: str) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` that can have the canonical 二级 ``level2``: those under the one 一级
+        holding it in the framework (every keyed row when several do, none when none does)."""
+        owners = self.fw.level1_holding(level2)
+        if len(owners) == 1:
+            return self.keyed_under(owners[0])
+        return self.keyed_rows if owners else []
+
+    @property
+    def keyed_cost_rows(self) -> list[tuple[Task, Indicator, str, str, str | None]]:
+        """The :attr:`keyed_rows` of cost indicators (:meth:`is_cost`), in table order."""
+        return self._index.keyed_cost
+
+    @property
+    def classified_rows(self) -> list[tuple[Task, Indicator, Levels, str]]:
+        """Every (task, indicator, :data:`Levels`, ``squash(name)``) of the form, in table order."""
+        return self._index.classified
+
+    def classified_of(self, task: Task) -> list[tuple[Task, Indicator, Levels, str]]:
+        """The :attr:`classified_rows` of ``task`` (one of the form's tasks), in table order."""
+        start, end = self._index.spans[id(task)]
+        return self._index.classified[start:end]
+
     @property
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
         """Every (task, indicator, canonical 一级) of the form, in table order."""
         return self._index.leveled
+
+    def has_quantity(self, task: Task) -> bool:
+        """``task`` has an 产出指标 / 数量指标 (canonical)."""
+        return id(task) in self._index.quantity
 
     def indicators(self) -> Iterator[tuple[Task, Indicator]]:
         return iter(self._index.rows)
@@ -338,28 +415,35 @@ class Context:
         return self._index.counts
 
     # -- levels --
-    def level1(self, ind: Indicator) -> str | None:
-        """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
+    def _classify(self, level1: str | None, level2: str | None) -> Levels:
+        """The :data:`Levels` of typed level texts."""
+        fw = self.fw
+        l1 = fw.canonical_level1(level1)
+        legacy = fw.legacy_target(l1, level2) is not None
+        return l1, fw.canonical_level2(l1, level2), legacy, l1 == "成本指标" or legacy, squash(level1), squash(level2)
+
+    def _levels_of(self, ind: Indicator) -> Levels:
         try:
-            return self._l1[id(ind)]
+            return self._levels[id(ind)]
         except KeyError:
-            found = self._l1[id(ind)] = self.fw.canonical_level1(ind.level1)
+            found = self._levels[id(ind)] = self._classify(ind.level1, ind.level2)
             return found
 
+    def level1(self, ind: Indicator) -> str | None:
+        """Canonical 一级 of ``ind`` (None when unknown); memoised, the rules ask often."""
+        return self._levels_of(ind)[0]
+
+    def level2(self, ind: Indicator) -> str | None:
+        """Canonical 二级 of ``ind`` under its canonical 一级 (None when not allowed there); memoised."""
+        return self._levels_of(ind)[1]
+
     def is_legacy_cost(self, ind: Indicator) -> bool:
-        try:
-            return self._legacy[id(ind)]
-        except KeyError:
-            found = self._legacy[id(ind)] = self.fw.legacy_target(self.level1(ind), ind.level2) is not None
-            return found
+        """The pre-2021 产出指标/成本指标 placement (memoised)."""
+        return self._levels_of(ind)[2]
 
     def is_cost(self, ind: Indicator) -> bool:
         """一级 成本指标, or the pre-2021 产出指标/成本指标 placement (memoised)."""
-        try:
-            return self._cost[id(ind)]
-        except KeyError:
-            found = self._cost[id(ind)] = self.level1(ind) == "成本指标" or self.is_legacy_cost(ind)
-            return found
+        return self._levels_of(ind)[3]
 
     def level_source(self, task: Task, ind: Indicator, field: str) -> Indicator:
         """The indicator whose own cell holds the (possibly inherited) level text of ``ind``: the first
@@ -407,10 +491,10 @@ class Context:
     # -- findings --
     def at(self, message: str, cell: str | None, task: Task | None = None, ind: Indicator | None = None,
            fix: tuple[SetValue, ...] = ()) -> Finding:
-        return Finding(
-            message=message, cell=cell, task=None if task is None else task.seq,
-            indicator=None if ind is None else ind.name, fix=fix,
-        )
+        finding = _new(Finding)  # Finding(...) as its own __init__ builds it, without a setattr per field
+        _set(finding, "__dict__", {"message": message, "cell": cell, "task": None if task is None else task.seq,
+                                   "indicator": None if ind is None else ind.name, "fix": fix, "sheet": None})
+        return finding
 
 
 def _blank(v: object) -> bool:
@@ -431,5 +515,10 @@ def set_value(cell: str | None, value: Any, old: Any) -> tuple[SetValue, ...]:
     """A one-edit fix writing ``value`` into ``cell`` (empty when there is no cell or no change)."""
     if not cell or value == old:
         return ()
-    r, c = parse_a1(cell)
+    r, c = _cell_position(cell)
     return (SetValue(row=r, col=c, value=value, old=old),)
+
+
+_cell_position = lru_cache(maxsize=16384)(parse_a1)  # the fixes of a batch name the same few hundred cells
+_new = object.__new__
+_set = object.__setattr__

@@ -25,6 +25,7 @@ from ..text import (
 )
 from ..vocabulary import default_vocabulary
 from .common import (
+    contains_any,
     fold,
     has_stray,
     inline_variant,
@@ -53,11 +54,6 @@ _FIELD_LABELS = {
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _filled(ind: Indicator) -> bool:
-    """The row says something beyond its level names."""
-    return not (_blank(ind.raw.get("name")) and _blank(ind.raw.get("op")) and _blank(ind.raw.get("value")))
 
 
 def _rows(ctx: Context) -> Iterator[tuple[Task, Indicator]]:
@@ -104,6 +100,9 @@ def op_invalid(ctx: Context) -> Iterator[Finding]:
     "定量""不适用"等不是对比符号。写法不规范但能识别的见 XP413。
     """
     for t, ind in _rows(ctx):
+        raw = ind.raw.get("op")
+        if raw in OPS or raw is None:  # a canonical symbol, or none (a shortcut of _raw_op_invalid)
+            continue
         if _raw_op_invalid(ind):
             yield ctx.at(f"对比符号「{show(ind.raw.get('op'))}」不是规定的符号，系统无法识别；应为 {_OP_LIST}，"
                          "如数值目标「≥」、文字目标「定性」",
@@ -198,7 +197,7 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
 
     检查：以万元（或元）为单位的成本指标不应超过该任务的拟投入金额（按 Decimal 比较）。
     """
-    for t, ind, _name, unit, _l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, _l1 in ctx.keyed_cost_rows:
         if t.amount is None or not ctx.is_cost(ind) or not isinstance(ind.value, Decimal):
             continue
         if unit == "万元":
@@ -218,6 +217,7 @@ def cost_over_budget(ctx: Context) -> Iterator[Finding]:
 
 # cost indicators where more is better: a saving or a reduction is rightly a lower bound (vocabulary.toml)
 _SAVING_WORDS = _VOC.saving_words
+_HAS_SAVING_WORD = contains_any(_SAVING_WORDS)
 
 
 @rule("XP408", Severity.WARNING)
@@ -235,7 +235,7 @@ def cost_lower_bound(ctx: Context) -> Iterator[Finding]:
             continue
         if not (ctx.is_cost(ind) or "预算控制" in name or "成本控制" in name):
             continue
-        if any(w in name for w in _SAVING_WORDS):
+        if _HAS_SAVING_WORD(name):
             continue
         cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
         yield ctx.at(
@@ -255,6 +255,8 @@ def core_flag_invalid(ctx: Context) -> Iterator[Finding]:
         if "core" not in ind.cells:
             continue
         raw = ind.raw.get("core")
+        if raw == "是" or raw == "否":
+            continue
         if _blank(raw):
             yield ctx.at("是否核心指标为空，每条指标都要标明；应填「是」或「否」，如关键的数量指标填「是」", ind.cells["core"], t, ind)
         elif label_key(raw) not in ("是", "否"):
@@ -285,29 +287,32 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
     修复：去掉多余空格，全角数字、字母和符号改为半角（对比符号同时改为规范写法）。
     """
     seen: set[str] = set()
-    for t in ctx.form.tasks:
+    tasks = ctx.form.tasks
+    # the texts of the indicator cells that are not as they should be typed, each text looked at once
+    cells = set().union(*[ind.raw.values() for t in tasks for ind in t.indicators])
+    stray = {v for v in cells if isinstance(v, str) and tidied(v) != v}
+    for t in tasks:
         raw = t.raw.get("name")
         cell = t.cells.get("name")
         if cell and has_stray(raw):
             seen.add(cell)
             yield ctx.at(_stray_msg("年度工作任务", raw, tidy("name", raw)), cell, t,
                          fix=set_value(cell, tidy("name", raw), raw))
+        if not stray:
+            continue
         for ind in t.indicators:
-            raws, cells = ind.raw, ind.cells
-            for field in _STRAY_FIELDS:
-                raw = raws.get(field)
-                if not isinstance(raw, str) or tidied(raw) == raw:  # has_stray(raw), inline
+            if stray.isdisjoint(ind.raw.values()):
+                continue
+            for field, raw in ind.raw.items():
+                if not isinstance(raw, str) or field not in _FIELD_LABELS or tidied(raw) == raw:  # has_stray(raw)
                     continue
-                cell = cells.get(field)
+                cell = ind.cells.get(field)
                 if not cell or cell in seen:
                     continue
                 seen.add(cell)
                 new = tidy(field, raw)
                 yield ctx.at(_stray_msg(_FIELD_LABELS[field], raw, new), cell, t, ind,
                              fix=set_value(cell, new, raw))
-
-
-_STRAY_FIELDS = ("level1", "level2", "name", "op", "value", "unit")
 
 
 def _stray_msg(label: str, raw: str, new: str) -> str:
@@ -348,13 +353,16 @@ def op_variant_spelling(ctx: Context) -> Iterator[Finding]:
     修复：改为 ≥、≤、>、<、= 之一。
     """
     for t, ind in ctx.indicators():
-        raw, cell = ind.raw.get("op"), ind.cells.get("op")
-        canon = op_variant(raw)
+        raws = ind.raw
+        raw = raws.get("op")
+        canon = None if raw in OPS else op_variant(raw)  # (a canonical symbol is no variant)
+        cell = ind.cells.get("op") if canon else None
         if cell and canon:
             yield ctx.at(f"对比符号「{raw}」写法不规范，汇总时不能识别；应为「{canon}」，如「{canon}」95%（可用 --fix 修复）", cell, t, ind,
                          fix=set_value(cell, tidy("op", raw), raw))
-        raw, cell = ind.raw.get("value"), ind.cells.get("value")
+        raw = raws.get("value")
         canon = inline_variant(raw)
+        cell = ind.cells.get("value") if canon else None
         if cell and canon:
             new = tidy("value", raw)
             yield ctx.at(f"指标值「{raw}」开头的对比符号写法不规范，汇总时不能识别；应为「{new}」（可用 --fix 修复）", cell, t, ind,
@@ -394,6 +402,11 @@ _VAGUE = re.compile(_VOC.vague)
 _REVERSE_WORDS = _VOC.reverse_words
 _DURATION_WORDS = _VOC.duration_words
 _TIMELY_WORDS = _VOC.timely_words
+_HAS_COMPLIANCE_WORD = contains_any(_COMPLIANCE_WORDS)
+_HAS_INPUT_WORD = contains_any(_INPUT_WORDS)
+_HAS_DURATION_WORD = contains_any(_DURATION_WORDS)
+_HAS_REVERSE_WORD = contains_any(_REVERSE_WORDS)
+_HAS_TIMELY_WORD = contains_any(_TIMELY_WORDS)
 
 
 def is_boilerplate_name(name: str | None) -> bool:
@@ -411,10 +424,6 @@ def _boilerplate(name: str) -> bool:
 _PCT = ("%", "％")
 
 
-def _pct(ind: Indicator) -> bool:
-    return squash(ind.unit) in _PCT
-
-
 @rule("XP415", Severity.WARNING)
 def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     """成本指标写成了合规率、准确率
@@ -424,8 +433,8 @@ def cost_as_rate(ctx: Context) -> Iterator[Finding]:
     检查：成本指标是"支出标准执行准确率 =100%"这样的合规比率，而不是金额或单位成本。应写
     "慰问标准 ≤500元/个""成本控制范围 ≤34万元"。预算控制率、节约率见 XP408。
     """
-    for t, ind, name, unit, _l1 in ctx.keyed_rows:
-        if unit in _PCT and ctx.is_cost(ind) and any(w in name for w in _COMPLIANCE_WORDS):
+    for t, ind, name, unit, _l1 in ctx.keyed_cost_rows:
+        if unit in _PCT and ctx.is_cost(ind) and _HAS_COMPLIANCE_WORD(name):
             yield ctx.at(f"成本指标「{ind.name}」是合规比率（{_target(ind)}），说明不了花多少钱；成本指标应写金额或"
                          f"单位成本，如「成本控制范围 ≤{format_number(t.amount) if t.amount is not None else 'X'}万元」"
                          "「慰问标准 ≤500元/个」", ind.cells.get("name"), t, ind)
@@ -441,15 +450,16 @@ def boilerplate_indicator(ctx: Context) -> Iterator[Finding]:
     "= 100%"（≥ 2 条）。应写这项任务特有的效果，如"基层单位慰问覆盖率 ≥95%""公报按期印发率 ≥98%"。
     """
     for t in ctx.form.tasks:
-        inds = [i for i in t.indicators if _filled(i)]
-        all_rates = len(inds) >= 2 and all(_pct(i) and i.value == 100 and i.op in ("=", "≥") for i in inds)
-        rows = [i for i in inds if is_boilerplate_name(i.name)]
+        keyed = ctx.keyed_of(t)  # the filled rows, with squash(unit)
+        all_rates = len(keyed) >= 2 and all(unit in _PCT and i.value == 100 and i.op in ("=", "≥")
+                                            for _t, i, _name, unit, _l1 in keyed)
+        rows = [i for _t, i, _name, _unit, _l1 in keyed if is_boilerplate_name(i.name)]
         also = "；本任务的每条指标都是 =100%，都需要换成本任务特有的指标" if all_rates else ""
         for ind in rows:
             yield ctx.at(f"「{ind.name}」是万能指标，放进任何任务都成立，衡量不了效果{also}；应写本任务特有的效益，"
                          "如「基层单位慰问覆盖率 ≥95%」「公报按期印发率 ≥98%」", ind.cells.get("name"), t, ind)
         if all_rates and not rows:
-            yield ctx.at(f"{t.label}的 {len(inds)} 条指标都是「=100%」的比率，是万能指标，衡量不了这项任务做了什么；"
+            yield ctx.at(f"{t.label}的 {len(keyed)} 条指标都是「=100%」的比率，是万能指标，衡量不了这项任务做了什么；"
                          "应写数量、金额和本任务特有的效果，如「印制公报 ≥12期」「成本控制范围 ≤34万元」",
                          t.cells.get("name"), t)
 
@@ -463,9 +473,9 @@ def timeliness_as_completion(ctx: Context) -> Iterator[Finding]:
     检查：时效指标下的"项目计划完成率 =100%""会议按计划召开率"说明完成了多少，不说明何时完成。应写时限或按期率，
     如"车辆购置完成时限 ≤2026年6月""按期完成率 ≥95%"。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
-        if (("完成率" in name or "按计划" in name) and not any(w in name for w in _TIMELY_WORDS)
-                and ctx.fw.canonical_level2(l1, ind.level2) == "时效指标"):
+    for t, ind, name, _unit, _l1 in ctx.keyed_for_level2("时效指标"):
+        if (("完成率" in name or "按计划" in name) and not _HAS_TIMELY_WORD(name)
+                and ctx.level2(ind) == "时效指标"):
             yield ctx.at(f"时效指标「{ind.name}」是完成率，说明不了何时完成；应写完成时限或按期率，"
                          "如「完成时限 ≤2026年6月」或定性「6月底前完成」、「按期完成率 ≥95%」", ind.cells.get("name"), t, ind)
 
@@ -481,10 +491,12 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
     万能指标见 XP416。
     """
     for t, ind, name, unit, _l1 in ctx.keyed_rows:
-        if (not name or not isinstance(ind.value, Decimal) or is_boilerplate_name(name)
-                or is_name_placeholder(name)):
+        if not name or not isinstance(ind.value, Decimal):
             continue
-        if unit in _PCT and not any(w in name for w in _RATIO_WORDS):
+        pct = unit in _PCT
+        if not (pct or unit in _COUNT_UNITS or "项目数" in name):
+            continue  # none of the three cases below
+        if pct and not _has_ratio_word(name):
             like = f"「{ind.name}率」" if name.endswith(_RATE_STEMS) else "「……覆盖率」「……达标率」"
             msg = (f"「{ind.name}」的目标是百分比（{_target(ind)}），名称却不是比率；应改为比率名称，如{like}，"
                    "或按数量写目标（如「≥100人次」）")
@@ -495,7 +507,15 @@ def name_unit_mismatch(ctx: Context) -> Iterator[Finding]:
                    f"如「购置车辆数量 ={format_number(ind.value)}{ind.unit}」")
         else:
             continue
+        if is_boilerplate_name(name) or is_name_placeholder(name):
+            continue  # (万能指标 are XP416's, placeholders XP206's)
         yield ctx.at(msg, ind.cells.get("name"), t, ind)
+
+
+@lru_cache(maxsize=16384)
+def _has_ratio_word(name: str) -> bool:
+    """``name`` (squashed) says it is a ratio (率, 比例, 占比 …)."""
+    return any(w in name for w in _RATIO_WORDS)
 
 
 @rule("XP419", Severity.INFO)
@@ -507,7 +527,7 @@ def name_without_measure(ctx: Context) -> Iterator[Finding]:
     检查：定量的产出指标名称没有"数量、次数、人次、时长、率"等衡量词，如"组织追索 ≥3次"应为
     "组织追索次数 ≥3次"。
     """
-    for t, ind, name, unit, l1 in ctx.keyed_rows:
+    for t, ind, name, unit, l1 in ctx.keyed_under("产出指标"):
         if (not ind.name or not isinstance(ind.value, Decimal) or not ind.unit or unit in _PCT
                 or l1 != "产出指标" or ctx.is_legacy_cost(ind)):
             continue
@@ -529,8 +549,8 @@ def input_as_output(ctx: Context) -> Iterator[Finding]:
     检查：产出指标是"人员规模 ≥74人""保障在编在岗人数""经费到位率"这类投入。产出应是用这些投入做成的事，
     如"热线来电接听量 ≥30万件""受理工单办结量 ≥5万件"。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
-        if l1 == "产出指标" and any(w in name for w in _INPUT_WORDS):
+    for t, ind, name, _unit, l1 in ctx.keyed_under("产出指标"):
+        if l1 == "产出指标" and _HAS_INPUT_WORD(name):
             yield ctx.at(f"「{ind.name}」是投入（人员、经费），不是产出；产出应是用它们做成的事，"
                          "如「热线来电接听量 ≥30万件」「受理工单办结量 ≥5万件」", ind.cells.get("name"), t, ind)
 
@@ -545,7 +565,7 @@ def output_as_benefit(ctx: Context) -> Iterator[Finding]:
     产出指标/数量指标下，效益写它带来的影响，如"研判报告被采纳率 ≥80%""热线问题解决率 ≥90%"。上限
     （"有效投诉次数 ≤0次"）是效果，不报告。
     """
-    for t, ind, _name, unit, l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, l1 in ctx.keyed_under("效益指标"):
         if (l1 == "效益指标" and isinstance(ind.value, Decimal) and ind.op in ("≥", ">", "=")
                 and unit in _BENEFIT_COUNT_UNITS):
             yield ctx.at(f"效益指标「{ind.name or ''}」的目标「{_target(ind)}」是产出数量，不是效益；应移到 产出指标/数量指标，"
@@ -561,31 +581,43 @@ def completion_as_benefit(ctx: Context) -> Iterator[Finding]:
     检查：效益指标是"公务保障完成率 ≥98%"这样的完成率：完成多少是产出，效益应说明完成后带来了什么，
     如"在京公务活动零差错""来访问题化解率 ≥90%"。万能指标见 XP416。
     """
-    for t, ind, name, _unit, l1 in ctx.keyed_rows:
+    for t, ind, name, _unit, l1 in ctx.keyed_under("效益指标"):
         if l1 == "效益指标" and "完成率" in name and not is_boilerplate_name(name):
             yield ctx.at(f"效益指标「{ind.name}」是完成率，完成多少属于产出；效益应写完成后带来的影响，"
                          "如「来访问题化解率 ≥90%」「公务活动差错次数 ≤0次」", ind.cells.get("name"), t, ind)
 
 
 _CONTENT_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
+_A_DIGIT = re.compile(r"\d")
+_PER_UNIT = re.compile(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])")
 
 
-def _funded_scope(t: Task, unit: str) -> tuple[Decimal, str] | None:
-    """How many ``unit`` the task's content says, or its money buys at the unit standard it states
-    ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from."""
-    content = squash(t.content)
-    found = [Decimal(m.replace(",", "")) for m in re.findall(_CONTENT_NUMBER + re.escape(unit), content)]
+@lru_cache(maxsize=1024)
+def _count_of(unit: str) -> re.Pattern[str]:
+    """A number followed by ``unit`` (compiled once per unit)."""
+    return re.compile(_CONTENT_NUMBER + re.escape(unit))
+
+
+@lru_cache(maxsize=4096)
+def _scope_of(content_text: str | None, amount: Decimal | None, unit: str) -> tuple[Decimal, str] | None:
+    """How many ``unit`` a task's content says, or its money (``amount``) buys at the unit standard it
+    states ("1.03元/户" with 86 万元 → 83.5万户), with the words saying where the figure comes from
+    (memoised: asked for every quantity indicator of the task)."""
+    content = squash(content_text)
+    if _A_DIGIT.search(content) is None:  # no number at all: neither pattern below can match
+        return None
+    found = [Decimal(m.replace(",", "")) for m in _count_of(unit).findall(content)]
     if found:
         return max(found), "实施内容所说"
-    m = re.search(_CONTENT_NUMBER + r"元/([\u4e00-\u9fff])", content)
-    if m is None or t.amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
+    m = _PER_UNIT.search(content)
+    if m is None or amount is None or Decimal(m.group(1).replace(",", "")) <= 0:
         return None
     per, what = Decimal(m.group(1).replace(",", "")), m.group(2)
     scale = {what: Decimal(1), "万" + what: Decimal("0.0001")}.get(unit)
     if scale is None:
         return None
-    funded = (t.amount * 10000 / per * scale).quantize(Decimal("0.1"))
-    return funded, f"拟投入 {format_number(t.amount)} 万元按 {m.group(1)}元/{what} 能覆盖的"
+    funded = (amount * 10000 / per * scale).quantize(Decimal("0.1"))
+    return funded, f"拟投入 {format_number(amount)} 万元按 {m.group(1)}元/{what} 能覆盖的"
 
 
 @rule("XP423", Severity.WARNING)
@@ -598,11 +630,11 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
     83.20万户"）的 80%；内容没有写数量时，按内容里的单位标准（"1.03元/户"）和拟投入金额（86万元）
     算出资金能覆盖的规模（约 83.5万户）比较。预算按这个规模测算，目标就应接近它。
     """
-    for t, ind, _name, unit, l1 in ctx.keyed_rows:
+    for t, ind, _name, unit, _l1 in ctx.keyed_for_level2("数量指标"):
         if (not isinstance(ind.value, Decimal) or ind.op not in ("≥", ">", "=") or not unit or unit == "%"
-                or not t.content or ctx.fw.canonical_level2(l1, ind.level2) != "数量指标"):
+                or not t.content or ctx.level2(ind) != "数量指标"):
             continue
-        scope = _funded_scope(t, unit)
+        scope = _scope_of(t.content, t.amount, unit)
         if scope is None or scope[0] <= 0:
             continue
         size, where = scope
@@ -611,6 +643,9 @@ def quantity_below_funded_scope(ctx: Context) -> Iterator[Finding]:
             yield ctx.at(f"「{ind.name}」的目标「{_target(ind)}」只有{where} {format_number(size)}{unit} 的 "
                          f"{share}%，预算是按这个规模测算的；目标应与资金规模相当，"
                          f"如「{ind.name} ≥{format_number(size)}{unit}」", ind.cells.get("value"), t, ind)
+
+
+_UNIT_STANDARD = re.compile(_CONTENT_NUMBER + r"(元/(?:平方米|人次|人·[年月天]|[\u4e00-\u9fff]))")
 
 
 @rule("XP424", Severity.INFO)
@@ -623,9 +658,11 @@ def cost_could_be_unit_standard(ctx: Context) -> Iterator[Finding]:
     最自然的成本指标，如"保费补贴标准 =1.03元/户"。
     """
     for t in ctx.form.tasks:
-        m = re.search(_CONTENT_NUMBER + r"(元/(?:平方米|人次|人·[年月天]|[\u4e00-\u9fff]))", squash(t.content))
+        m = _UNIT_STANDARD.search(squash(t.content))
+        if not m:
+            continue
         costs = [i for i in t.indicators if ctx.is_cost(i)]
-        if not m or not costs or any("/" in squash(i.unit) for i in costs):
+        if not costs or any("/" in squash(i.unit) for i in costs):
             continue
         ind = costs[0]
         yield ctx.at(f"实施内容写了单位标准 {m.group(1)}{m.group(2)}，成本指标却只有总额「{_target(ind)}」；"
@@ -659,8 +696,7 @@ def reverse_indicator_lower_bound(ctx: Context) -> Iterator[Finding]:
     for t, ind, name, unit, _l1 in ctx.keyed_rows:
         if ind.op not in ("≥", ">") or not isinstance(ind.value, Decimal) or unit in _PCT:
             continue
-        reverse = any(w in name for w in _DURATION_WORDS) or (
-            any(w in name for w in _REVERSE_WORDS) and not name.endswith("率"))
+        reverse = _HAS_DURATION_WORD(name) or (_HAS_REVERSE_WORD(name) and not name.endswith("率"))
         if reverse:
             cell = ind.cells.get("value") if ind.op_inline else (ind.cells.get("op") or ind.cells.get("value"))
             yield ctx.at(f"「{ind.name}」越少越好，写成「{_target(ind)}」等于要求至少这么多；应为「≤」，"
@@ -679,7 +715,10 @@ def value_type_mismatch(ctx: Context) -> Iterator[Finding]:
     的文字（"12月底前"）不算文字目标。
     """
     for t, ind in _rows(ctx):
-        vt = squash(ind.extra.get("value_type"))
+        vt = ind.extra.get("value_type")
+        if vt is None:  # no 指标值类型 column (squash(None) is "", neither case below)
+            continue
+        vt = squash(vt)
         cell = ind.cells.get("value")
         raw = ind.raw.get("value")
         if vt == "定量" and isinstance(ind.value, str) and not is_value_placeholder(raw):
