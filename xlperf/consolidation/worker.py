@@ -244,6 +244,25 @@ def process_file(path: Path, display: str, validate: Validate | None, config: Co
 
 
 # --------------------------------------------------------------------------------------------- many files
+def warm() -> None:
+    """Import and load now what reading, parsing and validating a first file would (python-calamine, the
+    XML parser, the rules with their framework and the kinds of form), so that worker processes forked
+    after this start with it instead of each loading it again (about 25 ms apiece). Touches no input."""
+    import xml.etree.ElementTree  # noqa: F401
+
+    import python_calamine  # noqa: F401
+
+    from ..core import cells, parse_family  # noqa: F401
+    from ..core.framework import default_framework
+    from ..core.kinds import default_kinds
+    from ..core.rules import all_rules
+    from ..io import books  # noqa: F401
+
+    all_rules(batch=True)
+    default_framework()
+    default_kinds()
+
+
 def _work(items: list[WorkItem], validate: bool, config: Config | None = None) -> list[FileReport]:
     """Worker entry point (threads and processes): process files ``(path, display)`` in order."""
     fn = _validator()[0] if validate else None
@@ -282,7 +301,13 @@ def _ordered_map(items: list[WorkItem], jobs: int, validate: bool, executor: str
         if executor == "process":
             from concurrent.futures import ProcessPoolExecutor
 
-            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context())
+            ctx = mp_context()
+            if ctx.get_start_method() == "fork":  # forked workers inherit it (spawned ones load it themselves)
+                try:
+                    warm()
+                except Exception:  # noqa: S110 - only a head start: each worker loads what it lacks
+                    pass
+            ex: Any = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
         else:
             ex = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="xlperf-read")
         it = iter(chunks)
