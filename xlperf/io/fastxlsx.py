@@ -412,78 +412,34 @@ class Sheet:
                 head.append(f"<cols>{cols}</cols>")
         head.append("<sheetData>")
         self._write("".join(head))
-        self._attr_cache: dict[Any, tuple[list[str], list[str]]] = {}
+        self._encoders: dict[Any, RowEncoder] = {}  # by (styles, columns)
 
     # ----------------------------------------------------------------------------------------- cells
-    @staticmethod
-    def _letter(c: int) -> str:
-        return col_letter(c)
-
-    def _cell_attrs(self, styles: int | list[int] | tuple[int, ...] | None, n: int) -> tuple[list[str], list[str]]:
-        """Per column: the cell's opening text up to the row number, and the text after it."""
-        key = (styles if styles is None or isinstance(styles, int) else tuple(styles), n)
-        hit = self._attr_cache.get(key)
-        if hit is None:
-            pre = [f'<c r="{self._letter(c)}' for c in range(n)]
-            post = []
-            for c in range(n):
-                if styles is None or isinstance(styles, int):
-                    st = styles or 0
-                else:
-                    st = styles[c] if c < len(styles) else 0
-                post.append(f'" s="{st}"' if st else '"')
-            hit = self._attr_cache[key] = (pre, post)
-        return hit
-
     def write_row(self, values: list[Any] | tuple[Any, ...], styles: int | list[int] | tuple[int, ...] | None = None,
                   *, height: float | None = None) -> int:
         """Write the next row; returns its 0-based index. ``styles``: one format for every cell or one per
         column (format ids from :meth:`Workbook.add_format`). ``None`` and ``""`` cells are left empty
-        (a styled empty cell keeps its style). Strings are always written as text."""
+        (a styled empty cell keeps its style). Strings are always written as text. The cells are
+        :class:`RowEncoder`'s (one encoder per set of styles), as rows encoded ahead are."""
         if self.closed:
             raise ValueError(f"sheet {self.name!r} is closed")
-        r = self.rows
-        if r >= MAX_ROWS:
+        if self.rows >= MAX_ROWS:
             raise ValueError("worksheet row limit reached (1,048,576 rows)")
-        self.rows = r + 1
         n = len(values)
         if n > self.ncols:
             if n > MAX_COLS:
                 raise ValueError("too many columns")
             self.ncols = n
-        pre, post = self._cell_attrs(styles, n)
-        rn = str(r + 1)
-        out = [f'<row r="{rn}" ht="{height:g}" customHeight="1">' if height else f'<row r="{rn}">']
-        add = out.append
-        sst_get = self.book._sst.get
-        for c, v in enumerate(values):
-            tv = type(v)
-            if tv is str:
-                if not v:
-                    if len(post[c]) > 1:
-                        add(f"{pre[c]}{rn}{post[c]}/>")
-                    continue
-                idx = sst_get(v)
-                if idx is None:
-                    idx = self.book._share(v)
-                if idx is not None:
-                    add(f'{pre[c]}{rn}{post[c]} t="s"><v>{idx}</v></c>')
-                else:
-                    add(f'{pre[c]}{rn}{post[c]} t="inlineStr"><is>{_t(v)}</is></c>')
-            elif tv is float:
-                if v - v == 0.0:  # finite
-                    add(f"{pre[c]}{rn}{post[c]}><v>{v!r}</v></c>")
-            elif tv is int:
-                add(f"{pre[c]}{rn}{post[c]}><v>{v}</v></c>")
-            elif v is None:
-                if len(post[c]) > 1:
-                    add(f"{pre[c]}{rn}{post[c]}/>")
-            else:
-                add(self._other_cell(f"{pre[c]}{rn}{post[c]}", v))
-        add("</row>")
-        self._buf.append("".join(out))
-        if len(self._buf) >= 512:
-            self._flush()
+        key = (styles if styles is None or isinstance(styles, int) else tuple(styles), n)
+        enc = self._encoders.get(key)
+        if enc is None:
+            per_col = [styles or 0] * n if styles is None or isinstance(styles, int) else list(styles)
+            enc = self._encoders[key] = RowEncoder(per_col, self.book._strings)
+        text = enc.encode((values,))[0]
+        if height:
+            text = f'<row r="{ROW_MARK}" ht="{height:g}" customHeight="1">' + text[len(_ROW_OPEN):]
+        r = self.rows
+        self.write_encoded([text])
         return r
 
     @staticmethod
@@ -636,6 +592,7 @@ class _Deflating:
 
 
 ROW_MARK = "\x00"  # the row number in a row encoded ahead (XML text can never hold it: xml_text escapes it)
+_ROW_OPEN = f'<row r="{ROW_MARK}">'
 
 
 @dataclass(slots=True)
@@ -708,7 +665,7 @@ class RowEncoder:
         for row in rows:
             if len(row) > len(heads):
                 self._head(len(row) - 1)
-            cells = ['<row r="\x00">']
+            cells = [_ROW_OPEN]
             add = cells.append
             for c, v in enumerate(row):
                 tv = type(v)
@@ -747,11 +704,12 @@ class Workbook:
         self._styles = _Styles(font)
         # rows encoded ahead (RowEncoder) refer to ``strings``: this workbook's table is that one (strings
         # are only ever added to it, so the indices the encoded rows hold stay valid)
-        self._sst: dict[str, int] = strings.index if strings is not None else {}
         self._own_sst = strings is None
-        if strings is not None:
-            max_shared, max_shared_len = strings.max_shared, strings.max_shared_len
-        self._sst_refs = 0
+        if strings is None:
+            strings = SharedStrings(max_shared, max_shared_len)
+        max_shared, max_shared_len = strings.max_shared, strings.max_shared_len
+        self._strings = strings
+        self._sst: dict[str, int] = strings.index
         self.max_shared = max_shared
         self.max_shared_len = max_shared_len
         self.application = application
@@ -790,12 +748,6 @@ class Workbook:
                    valign: str | None = None) -> int:
         """A cell format; returns its id for ``write_row(styles=...)``. Colours are ``RRGGBB``."""
         return self._styles.add(_Fmt(bold, italic, font_size, font_color, num_fmt, fill, border, wrap, halign, valign))
-
-    def _share(self, s: str) -> int | None:
-        if len(s) > self.max_shared_len or len(self._sst) >= self.max_shared:
-            return None
-        idx = self._sst[s] = len(self._sst)
-        return idx
 
     def add_sheet(self, name: str, *, widths: list[float] | None = None, freeze: tuple[int, int] | None = None,
                   selected: bool | None = None, dimension: tuple[int, int] | None = None,
