@@ -8,16 +8,28 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from itertools import repeat
-from operator import add
+from functools import partial
+from operator import is_not
 from typing import Any
+
+from pydantic import BaseModel
 
 from ..errors import NotAFormError
 from .formula import cell_number
 from .grid import Grid, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
 from .model import Budget, Form, Indicator, TableLayout, Task, _build
-from .text import OPS, clean, label_key, normalize_op, split_value, to_decimal, to_int
+from .text import (
+    OPS,
+    _split_number,
+    _split_str,
+    clean,
+    label_key,
+    normalize_op,
+    split_value,
+    to_decimal,
+    to_int,
+)
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "备注", "说明:")
@@ -45,6 +57,16 @@ def _core(v: Any) -> bool | None:
     if type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
         return _CORE[v]
     return _CORE.get(label_key(v))
+
+
+_filled = partial(is_not, None)  # a cell holding something (filter's test)
+_new = object.__new__
+_set = object.__setattr__
+# the slots of a pydantic model, set directly (what model.assemble sets through object.__setattr__)
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_INDICATOR_FIELDS = frozenset(Indicator.__pydantic_fields__)
 
 
 def parse_grid(grid: Grid) -> Form:
@@ -148,13 +170,14 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     k_seq, k_name, k_l1, k_ind = (at.get(f, len(names)) for f in ("seq", "name", "level1", "indicator"))
     k_inds = [at[f] for f in _IND_FIELDS if f in at]
     reader = RowReader(grid, cols, names)
-    prev: Indicator | None = None
+    read = reader.read
+    prev: dict[str, Any] | None = None  # the __dict__ of the indicator above
     get = grid.values.get
     labels: dict[Any, bool] = {}  # is_label of the level-1 texts, which repeat row after row
     for r in range(layout.first_data_row, grid.nrows):
         vals = [get((r, c)) for c in columns]
-        for v in vals:
-            if v is not None and not (isinstance(v, str) and not v.strip()):
+        for v in filter(_filled, vals):
+            if not isinstance(v, str) or v.strip():
                 break
         else:  # an empty row
             continue
@@ -180,18 +203,24 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 break
         else:  # no indicator on this row
             continue
-        ind = reader.read(r, vals)
+        ind = read(r, vals)
         if prev is not None:
             for f, c in levels:
                 if ind[f] is None:
                     rows_c = level_rows.get(c)
                     covered = no_merge_info or (r in rows_c if rows_c is not None
                                                 else any(m.contains(r, c) for m in merged_cols.get(c, ())))
-                    if covered and prev.__dict__[f] is not None:
-                        ind[f] = prev.__dict__[f]
+                    if covered and prev[f] is not None:
+                        ind[f] = prev[f]
                         ind["inherited"].append(f)
-        prev = _build(Indicator, ind)
-        inds.append(prev)
+        prev = ind
+        # the Indicator holding ``ind`` (every field, already checked): what model.assemble builds
+        m = _new(Indicator)
+        _set(m, "__dict__", ind)
+        _set_fields(m, set(_INDICATOR_FIELDS))
+        _set_extra(m, None)
+        _set_private(m, None)
+        inds.append(m)
     tasks = []
     formulas = grid.formulas
     c_amount = cols.get("amount")
@@ -233,15 +262,15 @@ class RowReader:
         self.keys = tuple("name" if f == "indicator" else f for f in fields)
         self.letters = tuple(col_letter(cols[f]) for f in fields)
         self.spots = tuple(at[f] for f in fields)
+        # (key, column letters) and (key, position in a row's values) of the fields, in order
+        self.key_letters = tuple(zip(self.keys, self.letters, strict=True))
+        self.key_spots = tuple(zip(self.keys, self.spots, strict=True))
         self.k_l1, self.k_l2, self.k_ind, self.k_core, self.k_op, self.k_value, self.k_unit = (
             at.get(f, missing) for f in _IND_FIELDS)
         self.value_col = cols.get("value")
 
     def read(self, r: int, vals: list[Any]) -> dict[str, Any]:
         number = str(r + 1)
-        keys = self.keys
-        cells = dict(zip(keys, map(add, self.letters, repeat(number)), strict=False))
-        raw = dict(zip(keys, [vals[k] for k in self.spots], strict=True))
         op = vals[self.k_op]
         if op is not None and op not in OPS:  # (a canonical symbol is its own normal form)
             op = normalize_op(op)
@@ -251,7 +280,9 @@ class RowReader:
         formulas = self.grid.formulas
         if formulas and self.value_col is not None and (r, self.value_col) in formulas:
             raw_value = cell_number(self.grid, r, self.value_col)
-        inline_op, number_, unit, text = split_value(raw_value)
+        t = type(raw_value)
+        inline_op, number_, unit, text = (_split_str(raw_value) if t is str else _split_number(raw_value)
+                                          if t is int or t is float else split_value(raw_value))
         op_inline = False
         if inline_op and op is None:
             op, op_inline = inline_op, True
@@ -268,11 +299,18 @@ class RowReader:
         v = vals[self.k_ind]
         name = (v.strip() or None) if type(v) is str else _text(v)
         v = vals[self.k_core]
+        if v is None:
+            core = None
+        elif type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
+            core = _CORE[v]
+        else:
+            core = _CORE.get(label_key(v))
         return {
-            "sheet": self.sheet, "row": r, "cells": cells,
-            "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
-            "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
-            "extra": {},
+            "sheet": self.sheet, "row": r,
+            "cells": {k: letters + number for k, letters in self.key_letters},
+            "level1": level1, "level2": level2, "name": name, "core": core,
+            "op": op, "value": value, "unit": unit, "raw": {k: vals[i] for k, i in self.key_spots},
+            "inherited": [], "op_inline": op_inline, "extra": {},
         }
 
 

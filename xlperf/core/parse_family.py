@@ -55,9 +55,12 @@ def find_unit(grid: Grid, before_row: int | None) -> tuple[str, str, str] | None
     declared, bracket = _unit_res()
     found_bracket: tuple[str, str, str] | None = None
     # every unit ends in 元 (no compatibility character folds into it): only such cells are looked at
-    head = ((rc, v) for rc, v in grid.values.items()
-            if (before_row is None or rc[0] <= before_row) and isinstance(v, str) and "元" in v and len(v) <= 80)
-    for (r, c), v in sorted(head):
+    # (the text cells, in row then column order)
+    for (r, c), v in grid.text_cells():
+        if before_row is not None and r > before_row:
+            break
+        if "元" not in v or len(v) > 80:
+            continue
         text = clean(v)
         m = declared.search(text)
         if m:
