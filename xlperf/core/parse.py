@@ -218,8 +218,9 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     tasks = []
     formulas = grid.formulas
     c_amount = cols.get("amount")
-    task_cells = [(f, cols[f]) for f in ("seq", "name", "content", "source", "amount") if f in cols]
+    task_letters = [(f, col_letter(cols[f])) for f in ("seq", "name", "content", "source", "amount") if f in cols]
     for r, row, b_inds, b_last in blocks:
+        row_number = str(r + 1)
         seq = row.get("seq")
         amount = None
         if c_amount is not None:
@@ -229,7 +230,7 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 amount = to_decimal(row.get("amount"))
         number = seq if type(seq) is int and -10**16 < seq < 10**16 else to_int(seq)  # (to_int of a 序号)
         tasks.append(_build(Task, {
-            "sheet": sheet, "row": r, "cells": {f: a1(r, c) for f, c in task_cells},
+            "sheet": sheet, "row": r, "cells": {f: letters + row_number for f, letters in task_letters},  # (their A1)
             "seq": number if number is not None else _text(seq),
             "name": _text(row.get("name")), "content": _text(row.get("content")), "source": _text(row.get("source")),
             "amount": amount,
