@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from itertools import product
 from typing import TYPE_CHECKING
 
-from .text import to_decimal
+from .text import _float_decimal, to_decimal
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .grid import Grid
 
 _TOKEN_RE = re.compile(
@@ -38,6 +41,14 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         out.append((kind, m.group(kind)))
         pos = m.end()
     return out
+
+
+_MEMO_CHARS = 200  # formulas up to this long are tokenised once per process (a batch repeats =SUM(E10:E55))
+
+
+@lru_cache(maxsize=4096)
+def _short_tokens(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_tokens(text))
 
 
 MAX_DEPTH = 200  # formula cells referring through formula cells
@@ -84,7 +95,8 @@ class _Evaluator:
             raise FormulaError("formula too long")
         stack.add(key)
         try:
-            v = _Parser(self, _tokens(formula.lstrip("=")), stack).run()
+            text = formula.lstrip("=")
+            v = _Parser(self, _short_tokens(text) if len(text) <= _MEMO_CHARS else _tokens(text), stack).run()
         finally:
             stack.discard(key)
         self.memo[key] = v
@@ -119,7 +131,7 @@ class _Evaluator:
 class _Parser:
     """Recursive descent over one formula's tokens."""
 
-    def __init__(self, ev: _Evaluator, toks: list[tuple[str, str]], stack: set[tuple[int, int]]) -> None:
+    def __init__(self, ev: _Evaluator, toks: Sequence[tuple[str, str]], stack: set[tuple[int, int]]) -> None:
         if len(toks) > MAX_TOKENS:
             raise FormulaError("formula too long")
         self.ev, self.toks, self.stack, self.i = ev, toks, stack, 0
@@ -154,8 +166,9 @@ class _Parser:
                 raise FormulaError("formula too expensive")
             if key in formulas:
                 out.append(ev.value(key[0], key[1], stack))
-            else:  # a plain cell: what ev.value gives for it, without the call
-                out.append(to_decimal(get(key)) or zero)
+            else:  # a plain cell: what ev.value gives for it, without the call (an amount: a float)
+                v = get(key)
+                out.append((_float_decimal(v) if type(v) is float else to_decimal(v)) or zero)
         return out
 
     def peek(self) -> tuple[str, str] | None:

@@ -78,7 +78,7 @@ class Grid:
     Readers build grids with :meth:`read`, which normalises every value in the one way all readers
     share; the other constructors take values as given (tests, the core's own copies). The values of a
     grid a reader built are not changed afterwards (a changed sheet is a new Grid, as
-    :func:`dataclasses.replace` makes): :meth:`text_cells` is kept for them.
+    :func:`dataclasses.replace` makes): :meth:`text_cells`, :attr:`nrows` and :attr:`ncols` are kept for them.
     """
 
     sheet: str = "Sheet1"
@@ -90,6 +90,7 @@ class Grid:
     _texts: tuple[Any, list[tuple[tuple[int, int], str]]] | None = field(default=None, init=False, repr=False,
                                                                         compare=False)
     _keep_texts: bool = field(default=False, init=False, repr=False, compare=False)
+    _dims: tuple[Any, int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def text_cells(self) -> list[tuple[tuple[int, int], str]]:
         """The cells holding text, ``((row, col), text)`` in row then column order (what the layout
@@ -174,11 +175,29 @@ class Grid:
 
     @property
     def nrows(self) -> int:
+        kept = self._dims
+        if kept is not None and kept[0] is self.values:
+            return kept[1]
+        if self._keep_texts:
+            return self._keep_size()[1]
         return max(self.values)[0] + 1 if self.values else 0  # (row, col) keys: the largest has the last row
 
     @property
     def ncols(self) -> int:
+        kept = self._dims
+        if kept is not None and kept[0] is self.values:
+            return kept[2]
+        if self._keep_texts:
+            return self._keep_size()[2]
         return max(map(itemgetter(1), self.values), default=-1) + 1
+
+    def _keep_size(self) -> tuple[Any, int, int]:
+        """(values, row count, column count) of a grid a reader built, kept with the ``values`` they were
+        counted from (as :meth:`text_cells`): counted once, where a grid made by hand counts at every call."""
+        values = self.values
+        self._dims = dims = (values, max(values)[0] + 1 if values else 0,
+                             max(map(itemgetter(1), values), default=-1) + 1)
+        return dims
 
     def get(self, row: int, col: int) -> Any:
         return self.values.get((row, col))

@@ -8,16 +8,28 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from itertools import repeat
-from operator import add
+from functools import partial
+from operator import is_not
 from typing import Any
+
+from pydantic import BaseModel
 
 from ..errors import NotAFormError
 from .formula import cell_number
-from .grid import Grid, a1, col_letter
+from .grid import Grid, MergedRange, a1, col_letter
 from .layout import find_header_fields, find_table, find_title, is_label
 from .model import Budget, Form, Indicator, TableLayout, Task, _build
-from .text import OPS, clean, label_key, normalize_op, split_value, to_decimal, to_int
+from .text import (
+    OPS,
+    _split_number,
+    _split_str,
+    clean,
+    label_key,
+    normalize_op,
+    split_value,
+    to_decimal,
+    to_int,
+)
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "备注", "说明:")
@@ -45,6 +57,16 @@ def _core(v: Any) -> bool | None:
     if type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
         return _CORE[v]
     return _CORE.get(label_key(v))
+
+
+_filled = partial(is_not, None)  # a cell holding something (filter's test)
+_new = object.__new__
+_set = object.__setattr__
+# the slots of a pydantic model, set directly (what model.assemble sets through object.__setattr__)
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_INDICATOR_FIELDS = frozenset(Indicator.__pydantic_fields__)
 
 
 def parse_grid(grid: Grid) -> Form:
@@ -131,16 +153,7 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     last: list[int] = [0]
     started = False
     levels = [(f, cols[f]) for f in ("level1", "level2") if f in cols]
-    # the merged blocks over each level column (where a blank level inherits the one above)
-    merged_cols: dict[int, list[Any]] = {c: [m for m in grid.merges if m.c0 <= c <= m.c1] for _f, c in levels}
     no_merge_info = not grid.merges
-    # the rows they cover, as sets when they are of a sane size (a hostile block of a million rows is
-    # asked block by block)
-    level_rows: dict[int, set[int]] = {}
-    for _f, c in levels:
-        blocks_c = merged_cols[c]
-        if sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
-            level_rows[c] = {r for m in blocks_c for r in range(m.r0, m.r1 + 1)}
     names = list(cols)
     columns = list(cols.values())
     at = {f: k for k, f in enumerate(names)}
@@ -148,13 +161,15 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     k_seq, k_name, k_l1, k_ind = (at.get(f, len(names)) for f in ("seq", "name", "level1", "indicator"))
     k_inds = [at[f] for f in _IND_FIELDS if f in at]
     reader = RowReader(grid, cols, names)
-    prev: Indicator | None = None
+    read = reader.read
+    prev: dict[str, Any] | None = None  # the __dict__ of the indicator above
     get = grid.values.get
+    merged: tuple[dict[int, list[MergedRange]], dict[int, set[int]]] | None = None
     labels: dict[Any, bool] = {}  # is_label of the level-1 texts, which repeat row after row
     for r in range(layout.first_data_row, grid.nrows):
         vals = [get((r, c)) for c in columns]
-        for v in vals:
-            if v is not None and not (isinstance(v, str) and not v.strip()):
+        for v in filter(_filled, vals):
+            if not isinstance(v, str) or v.strip():
                 break
         else:  # an empty row
             continue
@@ -180,23 +195,32 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 break
         else:  # no indicator on this row
             continue
-        ind = reader.read(r, vals)
+        ind = read(r, vals)
         if prev is not None:
             for f, c in levels:
                 if ind[f] is None:
-                    rows_c = level_rows.get(c)
+                    if merged is None:  # (worked out at the first blank level)
+                        merged = _merged_levels(grid, levels)
+                    rows_c = merged[1].get(c)
                     covered = no_merge_info or (r in rows_c if rows_c is not None
-                                                else any(m.contains(r, c) for m in merged_cols.get(c, ())))
-                    if covered and prev.__dict__[f] is not None:
-                        ind[f] = prev.__dict__[f]
+                                                else any(m.contains(r, c) for m in merged[0].get(c, ())))
+                    if covered and prev[f] is not None:
+                        ind[f] = prev[f]
                         ind["inherited"].append(f)
-        prev = _build(Indicator, ind)
-        inds.append(prev)
+        prev = ind
+        # the Indicator holding ``ind`` (every field, already checked): what model.assemble builds
+        m = _new(Indicator)
+        _set(m, "__dict__", ind)
+        _set_fields(m, set(_INDICATOR_FIELDS))
+        _set_extra(m, None)
+        _set_private(m, None)
+        inds.append(m)
     tasks = []
     formulas = grid.formulas
     c_amount = cols.get("amount")
-    task_cells = [(f, cols[f]) for f in ("seq", "name", "content", "source", "amount") if f in cols]
+    task_letters = [(f, col_letter(cols[f])) for f in ("seq", "name", "content", "source", "amount") if f in cols]
     for r, row, b_inds, b_last in blocks:
+        row_number = str(r + 1)
         seq = row.get("seq")
         amount = None
         if c_amount is not None:
@@ -206,7 +230,7 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
                 amount = to_decimal(row.get("amount"))
         number = seq if type(seq) is int and -10**16 < seq < 10**16 else to_int(seq)  # (to_int of a 序号)
         tasks.append(_build(Task, {
-            "sheet": sheet, "row": r, "cells": {f: a1(r, c) for f, c in task_cells},
+            "sheet": sheet, "row": r, "cells": {f: letters + row_number for f, letters in task_letters},  # (their A1)
             "seq": number if number is not None else _text(seq),
             "name": _text(row.get("name")), "content": _text(row.get("content")), "source": _text(row.get("source")),
             "amount": amount,
@@ -217,63 +241,85 @@ def _parse_tasks(grid: Grid, layout: TableLayout) -> list[Task]:
     return tasks
 
 
+def _merged_levels(grid: Grid, levels: list[tuple[str, int]]
+                   ) -> tuple[dict[int, list[MergedRange]], dict[int, set[int]]]:
+    """The merged blocks over each level column (where a blank level inherits the one above), and the
+    rows they cover, as sets when they are of a sane size (a hostile block of a million rows is asked
+    block by block)."""
+    merged_cols = {c: [m for m in grid.merges if m.c0 <= c <= m.c1] for _f, c in levels}
+    level_rows: dict[int, set[int]] = {}
+    for _f, c in levels:
+        blocks_c = merged_cols[c]
+        if sum(m.r1 - m.r0 + 1 for m in blocks_c) <= 100_000:
+            level_rows[c] = {r for m in blocks_c for r in range(m.r0, m.r1 + 1)}
+    return merged_cols, level_rows
+
+
 _IND_FIELDS = ("level1", "level2", "indicator", "core", "op", "value", "unit")
 
 
 class RowReader:
     """Reads the indicator on a table row (every field of :class:`Indicator`, in order) from the row's
     values: ``vals[k]`` is the cell of the ``k``-th of ``names`` (the table's fields), and one more
-    ``None`` after them stands for the fields the table lacks. Worked out once per table."""
+    ``None`` after them stands for the fields the table lacks. Worked out once per table: ``read(r,
+    vals)`` holds what it needs in its closure (a form reads dozens of rows)."""
 
     def __init__(self, grid: Grid, cols: dict[str, int], names: list[str]) -> None:
-        self.grid, self.sheet = grid, grid.sheet
         at = {f: k for k, f in enumerate(names)}
         missing = len(names)
         fields = [f for f in _IND_FIELDS if f in cols]
-        self.keys = tuple("name" if f == "indicator" else f for f in fields)
-        self.letters = tuple(col_letter(cols[f]) for f in fields)
-        self.spots = tuple(at[f] for f in fields)
-        self.k_l1, self.k_l2, self.k_ind, self.k_core, self.k_op, self.k_value, self.k_unit = (
-            at.get(f, missing) for f in _IND_FIELDS)
-        self.value_col = cols.get("value")
+        keys = tuple("name" if f == "indicator" else f for f in fields)
+        # (key, column letters) and (key, position in a row's values) of the fields, in order
+        key_letters = tuple(zip(keys, (col_letter(cols[f]) for f in fields), strict=True))
+        key_spots = tuple(zip(keys, (at[f] for f in fields), strict=True))
+        k_l1, k_l2, k_ind, k_core, k_op, k_value, k_unit = (at.get(f, missing) for f in _IND_FIELDS)
+        value_col = cols.get("value")
+        # the rows whose value cell holds a formula (evaluated, as every formula is)
+        formula_rows = frozenset(r for r, c in grid.formulas if c == value_col) if value_col is not None else ()
+        sheet = grid.sheet
 
-    def read(self, r: int, vals: list[Any]) -> dict[str, Any]:
-        number = str(r + 1)
-        keys = self.keys
-        cells = dict(zip(keys, map(add, self.letters, repeat(number)), strict=False))
-        raw = dict(zip(keys, [vals[k] for k in self.spots], strict=True))
-        op = vals[self.k_op]
-        if op is not None and op not in OPS:  # (a canonical symbol is its own normal form)
-            op = normalize_op(op)
-        if op == "定量":
-            op = None
-        raw_value = vals[self.k_value]
-        formulas = self.grid.formulas
-        if formulas and self.value_col is not None and (r, self.value_col) in formulas:
-            raw_value = cell_number(self.grid, r, self.value_col)
-        inline_op, number_, unit, text = split_value(raw_value)
-        op_inline = False
-        if inline_op and op is None:
-            op, op_inline = inline_op, True
-        v = vals[self.k_unit]
-        unit_col = (v.strip() or None) if type(v) is str else _text(v)
-        if number_ is not None:
-            value, unit = number_, unit or unit_col
-        else:
-            value, unit = text or None, unit_col
-        v = vals[self.k_l1]
-        level1 = (v.strip() or None) if type(v) is str else _text(v)
-        v = vals[self.k_l2]
-        level2 = (v.strip() or None) if type(v) is str else _text(v)
-        v = vals[self.k_ind]
-        name = (v.strip() or None) if type(v) is str else _text(v)
-        v = vals[self.k_core]
-        return {
-            "sheet": self.sheet, "row": r, "cells": cells,
-            "level1": level1, "level2": level2, "name": name, "core": None if v is None else _core(v),
-            "op": op, "value": value, "unit": unit, "raw": raw, "inherited": [], "op_inline": op_inline,
-            "extra": {},
-        }
+        def read(r: int, vals: list[Any]) -> dict[str, Any]:
+            number = str(r + 1)
+            op = vals[k_op]
+            if op is not None and op not in OPS:  # (a canonical symbol is its own normal form)
+                op = normalize_op(op)
+            if op == "定量":
+                op = None
+            raw_value = cell_number(grid, r, value_col) if r in formula_rows and value_col is not None else vals[k_value]
+            t = type(raw_value)
+            inline_op, number_, unit, text = (_split_str(raw_value) if t is str else _split_number(raw_value)
+                                              if t is int or t is float else split_value(raw_value))
+            op_inline = False
+            if inline_op and op is None:
+                op, op_inline = inline_op, True
+            v = vals[k_unit]
+            unit_col = (v.strip() or None) if type(v) is str else _text(v)
+            if number_ is not None:
+                value, unit = number_, unit or unit_col
+            else:
+                value, unit = text or None, unit_col
+            v = vals[k_l1]
+            level1 = (v.strip() or None) if type(v) is str else _text(v)
+            v = vals[k_l2]
+            level2 = (v.strip() or None) if type(v) is str else _text(v)
+            v = vals[k_ind]
+            name = (v.strip() or None) if type(v) is str else _text(v)
+            v = vals[k_core]
+            if v is None:
+                core = None
+            elif type(v) is str and v in _CORE:  # 是 / 否 as typed (each is its own label key)
+                core = _CORE[v]
+            else:
+                core = _CORE.get(label_key(v))
+            return {
+                "sheet": sheet, "row": r,
+                "cells": {k: letters + number for k, letters in key_letters},
+                "level1": level1, "level2": level2, "name": name, "core": core,
+                "op": op, "value": value, "unit": unit, "raw": {k: vals[i] for k, i in key_spots},
+                "inherited": [], "op_inline": op_inline, "extra": {},
+            }
+
+        self.read = read
 
 
 def amount_total(form: Form) -> Decimal:

@@ -17,7 +17,9 @@ Labels are data (``labels.toml``), kinds are data (``kinds.toml``).
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_left
 from functools import cache
 from typing import Any
 
@@ -55,9 +57,12 @@ def find_unit(grid: Grid, before_row: int | None) -> tuple[str, str, str] | None
     declared, bracket = _unit_res()
     found_bracket: tuple[str, str, str] | None = None
     # every unit ends in 元 (no compatibility character folds into it): only such cells are looked at
-    head = ((rc, v) for rc, v in grid.values.items()
-            if (before_row is None or rc[0] <= before_row) and isinstance(v, str) and "元" in v and len(v) <= 80)
-    for (r, c), v in sorted(head):
+    # (the text cells, in row then column order)
+    for (r, c), v in grid.text_cells():
+        if before_row is not None and r > before_row:
+            break
+        if "元" not in v or len(v) > 80:
+            continue
         text = clean(v)
         m = declared.search(text)
         if m:
@@ -171,17 +176,18 @@ def _task_extras(grid: Grid, form: Form, layout: TableLayout) -> None:
     fields = _extra_fields()
     taken = set(layout.columns.values())
     cols: dict[str, int] = {}
-    get = grid.values.get
-    # the columns beside the table's (Grid.ncols would walk every cell of the sheet)
+    # the text cells of the header rows, beside the table's columns (in row then column order)
     width = max(layout.columns.values(), default=0) + _BESIDE
-    for r in range(layout.header_row, layout.first_data_row):
-        for c in range(width):
-            v = get((r, c))
-            if v is None or c in taken or not isinstance(v, str):
-                continue
-            f = fields.get(label_key(v))
-            if f is not None and f not in cols:
-                cols[f] = c
+    texts = grid.text_cells()
+    for i in range(bisect_left(texts, ((layout.header_row, -math.inf),)), len(texts)):
+        (r, c), v = texts[i]
+        if r >= layout.first_data_row:
+            break
+        if c >= width or c in taken:
+            continue
+        f = fields.get(label_key(v))
+        if f is not None and f not in cols:
+            cols[f] = c
     if not cols:
         return
     for t in form.tasks:
