@@ -145,9 +145,10 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
     cap = MAX_UNCOMPRESSED if max_uncompressed is None else max_uncompressed
     whole = None
     try:
-        if data is None and path.stat().st_size <= _IN_MEMORY:  # read once; members are sliced out of it
-            whole = path.read_bytes()
-            data = io.BytesIO(whole)
+        if data is None:  # a file up to _IN_MEMORY is read once (one open); members are sliced out of it
+            whole = _small_file(path)
+            if whole is not None:
+                data = io.BytesIO(whole)
         zf = CheckedZip(data if data is not None else path)
         zf.checked = {}
         zf.whole = whole
@@ -198,6 +199,15 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
         zf.close()
         raise
     return zf
+
+
+def _small_file(path: Path) -> bytes | None:
+    """The bytes of the file at ``path`` when it holds at most :data:`_IN_MEMORY` bytes, else None."""
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size > _IN_MEMORY:
+            return None
+        data = fh.read(_IN_MEMORY + 1)
+    return data if len(data) <= _IN_MEMORY else None  # (grown since: read from the file, as a large one)
 
 
 def guarded_member(name: str) -> bool:
