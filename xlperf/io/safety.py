@@ -204,10 +204,13 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
 def _small_file(path: Path) -> bytes | None:
     """The bytes of the file at ``path`` when it holds at most :data:`_IN_MEMORY` bytes, else None."""
     with open(path, "rb") as fh:
-        if os.fstat(fh.fileno()).st_size > _IN_MEMORY:
+        size = os.fstat(fh.fileno()).st_size
+        if size > _IN_MEMORY:
             return None
-        data = fh.read(_IN_MEMORY + 1)
-    return data if len(data) <= _IN_MEMORY else None  # (grown since: read from the file, as a large one)
+        data = fh.read(size + 1)  # (until the end or one byte more; a buffer of the file's size, not the limit's)
+        if len(data) > size:  # grown since: read from the file, as a large one
+            return None
+    return data
 
 
 def guarded_member(name: str) -> bool:
