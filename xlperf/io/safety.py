@@ -92,8 +92,11 @@ def sniff(path: Path) -> str:
     if not stat.S_ISREG(mode):  # a FIFO or a device: opening it would block
         raise UnreadableFileError("不是普通文件（可能是管道或设备文件）", path=str(path))
     try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # (no file object for eight bytes)
+        try:
+            head = os.read(fd, 8)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise UnreadableFileError(f"无法读取文件（{exc.strerror or exc}）", path=str(path)) from exc
     if not head:
