@@ -27,7 +27,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from itertools import product
+from itertools import chain, product
 from operator import attrgetter
 from typing import Any
 
@@ -154,48 +154,50 @@ def normalize_rows(
     value, so that is the same); a block of more than 4,096 cells goes the mapping's way."""
     merges = list(merges)
     formats = formats or {}
-    small: list[tuple[int, int, int, int]] = []  # blocks of 2 to 64 cells (remembered)
+    # the covered cells of each block of up to 64 cells (remembered: the forms of a batch repeat the same
+    # blocks), None for a larger block
+    small = list(map(_covered_small, map(_CORNERS, merges)))
     blocks: list[tuple[int, int, int, int]] = []  # blocks of 65 to 4,096 cells
-    for corners in map(_CORNERS, merges):
-        r0, c0, r1, c1 = corners
-        area = (r1 - r0 + 1) * (c1 - c0 + 1)
-        if area <= 64:
-            if r1 != r0 or c1 != c0:
-                small.append(corners)
-        elif area <= 4096:
+    area = 0
+    if None in small:
+        for corners in map(_CORNERS, merges):
+            r0, c0, r1, c1 = corners
+            area = (r1 - r0 + 1) * (c1 - c0 + 1)
+            if area <= 64:
+                continue
+            if area > 4096:
+                break
             blocks.append(corners)
         else:
-            break
-    else:
-        area = 0
+            area = 0
     if area > 4096:
         values = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None and v != ""}
         out = normalize_cells(values, formats, merges)
         if texts is not None:
             texts += sorted([(k, v) for k, v in out.items() if isinstance(v, str)])
         return out
-    out = {}
+    out: dict[tuple[int, int], Any] = {}
     found = [] if texts is None else texts
     add = found.append
     numeric_text = _NUMERIC_TEXT.fullmatch
     for r, row in enumerate(rows):
-        for c, raw in enumerate(row):
+        c = -1
+        for raw in row:
+            c += 1
             t = raw.__class__
-            if t is str:
-                if not raw:
-                    continue
-                # ("-" <= raw < ":": its first character is one of "-./0123456789", without taking it out)
-                if "-" <= raw < ":" and len(raw) <= 32 and numeric_text(raw):
-                    v = normalize_value(raw, formats.get((r, c)))
-                    if v is not None:
+            if t is str:  # most cells: text kept as it is, or empty
+                if raw and not raw.isspace():
+                    # ("-" <= raw < ":": its first character is one of "-./0123456789", without taking it out)
+                    if raw < ":" and raw >= "-" and len(raw) <= 32 and numeric_text(raw):
+                        v = normalize_value(raw, formats.get((r, c)))
                         k = (r, c)
                         out[k] = v
-                        if isinstance(v, str):
+                        if v.__class__ is str:
                             add((k, v))
-                elif not raw.isspace():
-                    k = (r, c)
-                    out[k] = raw
-                    add((k, raw))
+                    else:
+                        k = (r, c)
+                        out[k] = raw
+                        add((k, raw))
             elif raw is None:
                 continue
             elif t is float and (r, c) not in formats:  # calamine's numbers: whole ones become int
@@ -209,10 +211,9 @@ def normalize_rows(
                     out[k] = v
                     if isinstance(v, str):
                         add((k, v))
-    if (small or blocks) and out:
-        covered: set[tuple[int, int]] = set()
-        covered.update(*map(_covered, small), *map(_covered.__wrapped__, blocks))
-        dropped = covered & out.keys()
+    if merges and out and not out.keys().isdisjoint(_covered_cells(small, blocks)):
+        # the filled cells among the covered ones (most covered cells are empty), each once
+        dropped = set(filter(out.__contains__, _covered_cells(small, blocks)))
         for k in dropped:
             del out[k]
         if dropped and found:
@@ -221,6 +222,21 @@ def normalize_rows(
 
 
 _CORNERS = attrgetter("r0", "c0", "r1", "c1")
+
+
+def _covered_cells(small: list[tuple[tuple[int, int], ...] | None], blocks: list[tuple[int, int, int, int]]
+                   ) -> Iterable[tuple[int, int]]:
+    """The covered cells of the blocks of :func:`normalize_rows` (``small``: of :func:`_covered_small`)."""
+    return chain(chain.from_iterable(filter(None, small)), chain.from_iterable(map(_covered.__wrapped__, blocks)))
+
+
+@lru_cache(maxsize=4096)
+def _covered_small(corners: tuple[int, int, int, int]) -> tuple[tuple[int, int], ...] | None:
+    """:func:`_covered` of a block of up to 64 cells (remembered), None for a larger one."""
+    r0, c0, r1, c1 = corners
+    if (r1 - r0 + 1) * (c1 - c0 + 1) > 64:
+        return None
+    return _covered.__wrapped__(corners) if r1 != r0 or c1 != c0 else ()
 
 
 @lru_cache(maxsize=4096)

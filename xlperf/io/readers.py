@@ -296,19 +296,26 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, percent: frozenset[int] = frozens
                 ref = _CELL_REF.search(m.group(0))
                 if ref:
                     cells.add(parse_a1(ref.group(1).decode()))
-    return _formula_scan(data), cells
+    return _formula_scan(data, safety.formula_tags(zf, part)), cells
 
 
-def _formula_scan(data: bytes) -> dict[tuple[int, int], str]:
+def _formula_scan(data: bytes, tags: tuple[int, ...] | None = None) -> dict[tuple[int, int], str]:
+    """The formulas of a canonical sheet part. ``tags``: where ``<f`` stands in it (the guard's
+    :func:`xlperf.io.xmlguard.formula_tags` of these bytes), else searched here."""
     out: dict[tuple[int, int], str] = {}
-    pos = data.find(b"<f")
-    while pos != -1:
+    for pos in (_formula_tags(data) if tags is None else tags):
         start = data.rfind(b"<c ", 0, pos)
         m = _FORMULA_RE.match(data, start) if start != -1 else None
         if m:
             out[parse_a1(m.group(1).decode())] = "=" + html.unescape(m.group(2).decode("utf-8"))
-        pos = data.find(b"<f", pos + 2)
     return out
+
+
+def _formula_tags(data: bytes) -> Iterator[int]:
+    pos = data.find(b"<f")
+    while pos != -1:
+        yield pos
+        pos = data.find(b"<f", pos + 2)
 
 
 def _open_calamine(path: Path, password: str | None, kind: str | None = None):
@@ -342,6 +349,9 @@ def _open_calamine(path: Path, password: str | None, kind: str | None = None):
     elif kind == "text":
         return None, None
     try:
+        whole = getattr(zf, "whole", None)
+        if whole is not None:  # the very bytes check_zip read and checked (no second read)
+            return pc.CalamineWorkbook.from_filelike(io.BytesIO(whole)), zf
         try:
             str(path).encode("utf-8")
         except UnicodeEncodeError:  # a name that is not UTF-8 (from a zip made on Chinese Windows)

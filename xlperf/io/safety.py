@@ -92,8 +92,11 @@ def sniff(path: Path) -> str:
     if not stat.S_ISREG(mode):  # a FIFO or a device: opening it would block
         raise UnreadableFileError("不是普通文件（可能是管道或设备文件）", path=str(path))
     try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # (no file object for eight bytes)
+        try:
+            head = os.read(fd, 8)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise UnreadableFileError(f"无法读取文件（{exc.strerror or exc}）", path=str(path)) from exc
     if not head:
@@ -116,8 +119,19 @@ class CheckedZip(zipfile.ZipFile):
     inflated in full (size and CRC verified), so that the reader does not inflate them a second time."""
 
     checked: dict[str, bytes]
+    whole: bytes | None  # the file's bytes when check_zip read it whole (what the readers then read)
     guarded: dict[str, Counts | None]  # every member the guard read: what it asks the readers to build
     uncounted: set[str]  # members no relationship points at: streamed (sizes, DTD), not counted
+
+
+def formula_tags(zf: zipfile.ZipFile, name: str) -> tuple[int, ...] | None:
+    """Where ``<f`` stands in the bytes :func:`read_checked` gives for ``name``, when the guard found
+    them in those very bytes (a part it kept); None otherwise (then the reader searches)."""
+    kept = getattr(zf, "checked", None)
+    counts = getattr(zf, "guarded", {}).get(name)
+    if kept is None or name not in kept or counts is None:
+        return None
+    return counts.formula_tags
 
 
 def read_checked(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -132,11 +146,15 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
     """Open a zip after checking the declared sizes and streaming every XML part (DTDs, real sizes,
     used ranges). ``data``: the zip in memory (a decrypted workbook); ``path`` then only names it."""
     cap = MAX_UNCOMPRESSED if max_uncompressed is None else max_uncompressed
+    whole = None
     try:
-        if data is None and path.stat().st_size <= _IN_MEMORY:  # read once; members are sliced out of it
-            data = io.BytesIO(path.read_bytes())
+        if data is None:  # a file up to _IN_MEMORY is read once (one open); members are sliced out of it
+            whole = _small_file(path)
+            if whole is not None:
+                data = io.BytesIO(whole)
         zf = CheckedZip(data if data is not None else path)
         zf.checked = {}
+        zf.whole = whole
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise UnreadableFileError("文件已损坏（不是完整的 xlsx 压缩包）", path=str(path)) from exc
@@ -184,6 +202,18 @@ def check_zip(path: Path, *, max_uncompressed: int | None = None, data: IO[bytes
         zf.close()
         raise
     return zf
+
+
+def _small_file(path: Path) -> bytes | None:
+    """The bytes of the file at ``path`` when it holds at most :data:`_IN_MEMORY` bytes, else None."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > _IN_MEMORY:
+            return None
+        data = fh.read(size + 1)  # (until the end or one byte more; a buffer of the file's size, not the limit's)
+        if len(data) > size:  # grown since: read from the file, as a large one
+            return None
+    return data
 
 
 def guarded_member(name: str) -> bool:
@@ -268,13 +298,6 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
     seen = 0
     limit = min(info.file_size, budget)
     guard: _OdsExtent | _PartGuard | _Uncounted
-    if not count:
-        guard = _Uncounted()  # no reader decodes it: sizes and DTD only
-    elif info.filename == "content.xml":
-        guard = _OdsExtent(info.filename, path)
-    else:
-        guard = _PartGuard(zf, info, path)
-    prolog = _Prolog()
     try:
         raw = _raw_member(zf, info)
         memo_key = None
@@ -294,6 +317,13 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
                 if keep is not None:
                     keep[info.filename] = data
                 return info.file_size, _copy(counts)
+        if not count:
+            guard = _Uncounted()  # no reader decodes it: sizes and DTD only
+        elif info.filename == "content.xml":
+            guard = _OdsExtent(info.filename, path)
+        else:
+            guard = _PartGuard(zf, info, path)
+        prolog = _Prolog()
         data = None if raw is None else _inflate_raw(info, raw)
         if data is not None:  # the same checks as on the first (and only) chunk below, in the same order
             chunks = [data]
@@ -396,7 +426,16 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
         return None
     fp = zf.fp
     at = info.header_offset
-    if isinstance(fp, io.BytesIO):  # the whole file in memory: slices, not reads
+    whole = getattr(zf, "whole", None)
+    if whole is not None:  # the file's bytes, read once by check_zip: slices
+        head = whole[at:at + 30]
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        flags, name_len, extra_len = _LOCAL_HEADER.unpack_from(head, 6)[0], *_NAME_EXTRA.unpack_from(head, 26)
+        name = whole[at + 30:at + 30 + name_len]
+        start = at + 30 + name_len + extra_len
+        raw = whole[start:start + info.compress_size]
+    elif isinstance(fp, io.BytesIO):  # the whole file in memory: slices, not reads
         buf = fp.getbuffer()
         try:
             head = bytes(buf[at:at + 30])
@@ -417,10 +456,16 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
         name = fp.read(name_len)
         fp.seek(extra_len, 1)
         raw = fp.read(info.compress_size)
-    name_str = name.decode("utf-8") if flags & 0x800 else name.decode(zf.metadata_encoding or "cp437")
+    if name.isascii():  # (every encoding a zip name may have agrees on ASCII)
+        name_str = name.decode("ascii")
+    else:
+        name_str = name.decode("utf-8") if flags & 0x800 else name.decode(zf.metadata_encoding or "cp437")
     if name_str != info.orig_filename:
         raise zipfile.BadZipFile(f"file name in directory {info.orig_filename!r} and header {name!r} differ")
     return raw
+
+
+_LOCAL_HEADER, _NAME_EXTRA = struct.Struct("<H"), struct.Struct("<HH")
 
 
 def _inflate_raw(info: zipfile.ZipInfo, raw: bytes) -> bytes:
@@ -568,9 +613,13 @@ class _PartGuard:
             check_counts(counts, self.part, self.path)
             if counts.cells:  # a sheet (or a part that may be read as one): the formula scan's work
                 data = self.whole
-                if data is None and self.hits * self.info.file_size > xmlguard.MAX_SCAN_WORK:
+                hits: int | None = None
+                if data is not None:  # (the reader's formula scan starts from the same places)
+                    counts.formula_tags = xmlguard.formula_tags(data)
+                    hits = len(counts.formula_tags)
+                elif self.hits * self.info.file_size > xmlguard.MAX_SCAN_WORK:
                     data = self.zf.read(self.info)
-                work = xmlguard.scan_work(data) if data is not None else self.hits * self.info.file_size
+                work = xmlguard.scan_work(data, hits) if data is not None else self.hits * self.info.file_size
                 if work > xmlguard.MAX_SCAN_WORK:
                     raise UnsafeFileError(f"{self.part} 的结构会让公式扫描反复读取（超过 {xmlguard.MAX_SCAN_WORK:,} "
                                           "字节），疑似恶意文件，拒绝处理", path=str(self.path))
