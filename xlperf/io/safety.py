@@ -293,7 +293,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget
 
     zipfile stops at the declared size and then fails the CRC check, so a member that lies about its
     size is reported as corrupt before any other parser reads it (a small part inflated in one go by
-    :func:`_inflate_whole` the same way). Returns the bytes seen and the part's counts. ``keep``: where
+    :func:`_inflate_raw` the same way). Returns the bytes seen and the part's counts. ``keep``: where
     to put the part's bytes when it was read whole in one chunk."""
     seen = 0
     limit = min(info.file_size, budget)
@@ -411,16 +411,10 @@ def _remember(key: tuple[Any, ...], data: bytes, counts: Counts | None) -> None:
             _MEMBERS_BYTES[0] -= len(old_data) + len(old[-1])
 
 
-def _inflate_whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """A small stored or deflated member inflated in one go, as ``zf.read`` would give it: at most its
-    declared size, the local header and the CRC checked (``BadZipFile`` otherwise). ``None`` for anything
-    else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
-    raw = _raw_member(zf, info)
-    return None if raw is None else _inflate_raw(info, raw)
-
-
 def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """The compressed bytes of a member :func:`_inflate_whole` takes (its local header checked), else None."""
+    """The compressed bytes of a small stored or deflated member (its local header checked), to inflate in one
+    go with :func:`_inflate_raw` as ``zf.read`` would (at most its declared size, the CRC checked); ``None``
+    for anything else (large, encrypted, other methods, flags zipfile refuses): those go through zipfile."""
     if (info.file_size >= _CHUNK or info.compress_size > _CHUNK or info.flag_bits & 0x61
             or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or zf.fp is None):
         return None
