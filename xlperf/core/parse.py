@@ -94,6 +94,25 @@ def _parse_task_form(grid: Grid) -> Form:
     return form
 
 
+MONEY_FIELDS = ("basic", "project", "fiscal", "other", "total", "income_total")  # the Budget's amounts
+
+
+def read_amount(grid: Grid, budget: Budget, field: str, f: Any, raw: Any) -> None:
+    """An amount of the header (``f`` its label and value cell, ``raw`` the value cell's content) into
+    ``budget``: the value's and the label's cells, the raw content, the formula, and the number (a formula
+    evaluated; text that is no number, or an empty cell: ``None``). Every layout's header reads them so."""
+    budget.cells[field] = a1(f.value_row, f.value_col)
+    budget.cells[field + "_label"] = a1(f.label_row, f.label_col)
+    budget.raw[field] = raw
+    formula = grid.formulas.get((f.value_row, f.value_col))
+    if formula:
+        budget.formulas[field] = formula
+    number = cell_number(grid, f.value_row, f.value_col) if raw is not None or formula else None
+    if formula is None and raw is not None and to_decimal(raw) is None:
+        number = None
+    setattr(budget, field, number)
+
+
 def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
     found = find_header_fields(grid, layout.header_row)
     read_title(grid, form, layout.header_row)
@@ -101,19 +120,11 @@ def _parse_header(grid: Grid, form: Form, layout: TableLayout) -> None:
     for field, f in found.items():
         if f.value_row is None or f.value_col is None:
             continue
-        ref = a1(f.value_row, f.value_col)
         raw = grid.get(f.value_row, f.value_col)
-        formula = grid.formulas.get((f.value_row, f.value_col))
-        if field in ("basic", "project", "fiscal", "other", "total", "income_total"):
-            budget.cells[field] = ref
-            budget.cells[field + "_label"] = a1(f.label_row, f.label_col)
-            budget.raw[field] = raw
-            if formula:
-                budget.formulas[field] = formula
-            setattr(budget, field, cell_number(grid, f.value_row, f.value_col))
-            if formula is None and raw is not None and to_decimal(raw) is None:
-                setattr(budget, field, None)
+        if field in MONEY_FIELDS:
+            read_amount(grid, budget, field, f, raw)
             continue
+        ref = a1(f.value_row, f.value_col)
         form.cells[field] = ref
         form.raw[field] = raw
         if field in ("staff_count", "subunit_count"):

@@ -30,9 +30,10 @@ from .kinds import KindSpec, classify, default_kinds, label_keys, refusal, simpl
 from .labels import default_labels
 from .layout import Found, find_header_fields
 from .model import Budget, Duty, Form, Indicator, TableLayout, assemble
+from .parse import MONEY_FIELDS
 from .text import clean, label_key, squash, to_decimal
 
-_MONEY = ("basic", "project", "fiscal", "other", "total", "income_total")
+_MONEY = MONEY_FIELDS
 _FOOTER_KEYS = ("填报人", "填表人", "审核人", "单位负责人", "财务负责人", "联系电话", "填报日期", "注:", "注1",
                 "备注:", "说明:", "总分")
 
@@ -412,7 +413,7 @@ def parse_untasked(grid: Grid, spec: KindSpec) -> Form:
     else:
         labels = book.project_form.header
     found = _header(grid, labels, duty_row if duty_row is not None else limit, keys)
-    from .parse import read_title, year_from_text
+    from .parse import read_amount, read_title, year_from_text
 
     read_title(grid, form, limit)
     year_from_text(grid, form)
@@ -420,22 +421,13 @@ def parse_untasked(grid: Grid, spec: KindSpec) -> Form:
     for field, f in found.items():
         if f.value_row is None or f.value_col is None:
             continue
-        ref = a1(f.value_row, f.value_col)
         raw = grid.get(f.value_row, f.value_col)
         if isinstance(raw, str) and label_key(raw) in keys:
             raw = None
         if field in _MONEY:
-            budget.cells[field] = ref
-            budget.cells[field + "_label"] = a1(f.label_row, f.label_col)
-            budget.raw[field] = raw
-            formula = grid.formulas.get((f.value_row, f.value_col))
-            if formula:
-                budget.formulas[field] = formula
-            number = cell_number(grid, f.value_row, f.value_col) if raw is not None or formula else None
-            if formula is None and raw is not None and to_decimal(raw) is None:
-                number = None
-            setattr(budget, field, number)
+            read_amount(grid, budget, field, f, raw)
             continue
+        ref = a1(f.value_row, f.value_col)
         form.cells[field] = ref
         form.raw[field] = raw
         setattr(form, field, _text(raw))
