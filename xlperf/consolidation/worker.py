@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NotAFormError, XlperfError
 from .discover import SUMMARY_REASON, _looks_like_summary
-from .schema import OK, SEVERITY_ZH, SKIPPED, SUMMARY_SHEETS, IssueRow, issue_row
+from .schema import OK, SKIPPED, SUMMARY_SHEETS, IssueRow, issue_row
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.config import Config
@@ -149,21 +149,7 @@ def _form_result(form: Any, report: Any, display: str) -> FormRows:
         n_ind += len(form.indicators)
     issues: list[IssueRow] = []
     errors = warnings = 0
-    from ..core.issues import Issue
-
     for iss in getattr(report, "issues", None) or ():
-        if type(iss) is Issue:  # the validator's own (the loop below takes any object with these attributes)
-            sev = iss.severity.value
-            if sev == "error":
-                errors += 1
-            elif sev == "warning":
-                warnings += 1
-            task = iss.task
-            issues.append((display, iss.sheet or sheet, iss.cell, dept, SEVERITY_ZH.get(sev, sev), iss.code,
-                           iss.message, task if task is None or type(task) in (str, int) else _s(task),
-                           iss.indicator if iss.indicator is None or type(iss.indicator) is str
-                           else _issue_text(iss.indicator)))
-            continue
         sev = getattr(iss, "severity", "error")
         sev = getattr(sev, "value", sev)
         if sev == "error":
