@@ -612,14 +612,7 @@ class SharedStrings:
         return idx
 
 
-class _NoMemo(dict):  # type: ignore[type-arg]
-    """The memo of a column not remembered: always empty."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:  # pragma: no cover - never called
-        raise TypeError("not remembered")
-
-
-_NO_MEMO: dict[str, str] = _NoMemo()
+_NO_MEMO: dict[str, str] = {}  # the memo of a column not remembered: always empty (RowEncoder._text never fills it)
 
 
 class RowEncoder:
@@ -627,8 +620,9 @@ class RowEncoder:
     (:meth:`Sheet.write_encoded` fills it in): a consolidation encodes each form's detail rows as they
     arrive, while its workers still read, so that writing the summary afterwards only copies text.
 
-    The cells are exactly those of :meth:`Sheet.write_row` with the same ``styles`` (one format id per
-    column); text goes through ``strings``. A column's repeated text (a department, a level, a unit)
+    This is how every cell is written (:meth:`Sheet.write_row` encodes its row here too): ``styles`` one
+    format id per column; text always as text, through ``strings``; ``None`` and ``""`` left out unless
+    the cell is styled. A column's repeated text (a department, a level, a unit)
     is encoded once and remembered; a column with more than ``memo`` different texts (names, notes)
     is not remembered at all, so memory stays flat."""
 
@@ -659,7 +653,7 @@ class RowEncoder:
         return cell
 
     def encode(self, rows: Iterable[list[Any] | tuple[Any, ...]]) -> list[str]:
-        """One text per row (``Sheet.write_row``'s cells, ``None`` and ``""`` left out unless styled)."""
+        """One text per row, for :meth:`Sheet.write_encoded`."""
         out = []
         heads, memo, styles, n_styled = self._heads, self._memo, self.styles, len(self.styles)
         for row in rows:
