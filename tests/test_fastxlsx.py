@@ -201,3 +201,80 @@ def test_a_failing_write_in_the_deflating_thread_is_raised_not_lost(tmp_path: Pa
             ws = wb.add_sheet("明细")
             for i in range(100_000):
                 ws.write_row([f"第 {i} 行的文字，足够长，不会被压得太小 {i * 7919 % 104729}", i * 1.5])
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(0, 0), (0, 9), (9, 0), (1, 1), (1000, 3), (12_345, 1 << 20), (7, 3_000_001)])
+def test_crc32_combine_is_the_crc_of_the_concatenation(n1: int, n2: int) -> None:
+    import random
+    import zlib
+
+    from xlperf.io.fastxlsx import crc32_combine
+
+    rnd = random.Random(n1 * 31 + n2)
+    a, b = rnd.randbytes(n1), rnd.randbytes(n2)
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_rows_deflated_ahead_make_the_same_sheet_xml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DeflatedRows`` + a raw sheet's ``write_deflated`` give, byte for byte, the sheet XML that
+    ``write_encoded`` gives (rows numbered in place), across parts beyond the row limit, with rows
+    written after the deflated ones; the zip passes its CRC check and the validator's reader."""
+    import xlperf.io.fastxlsx as fx
+    from xlperf.io.fastxlsx import DeflatedRows, RowEncoder, SharedStrings
+
+    monkeypatch.setattr(fx, "MAX_ROWS", 40)  # Excel's 1,048,576, scaled down: 39 rows below the header
+    strings = SharedStrings()
+    enc = RowEncoder([0, 1, 0], strings)
+    blocks = [[[f"部门{k % 7}", k * 1.25, HYPERLINK if k % 5 == 0 else f"第{k}行"] for k in range(j, j + n)]
+              for j, n in ((0, 3), (3, 30), (33, 1), (34, 20), (54, 0), (54, 5))]
+    texts = [enc.encode(rows) for rows in blocks]
+    rows = DeflatedRows(compresslevel=1)
+    for t in texts:
+        rows.add(t)
+    parts = rows.parts()
+    assert [p.rows for p in parts] == [39, 20] and rows.rows == 59 and all(p.first_row == 2 for p in parts)
+    flat = [t for ts in texts for t in ts]
+    out = {}
+    for ahead in (True, False):
+        path = tmp_path / f"{ahead}.xlsx"
+        with Workbook(path, strings=strings) as wb:
+            wb.add_format(num_fmt="#,##0.00")
+            for k, chunk in enumerate((flat[:39], flat[39:])):
+                ws = wb.add_sheet(f"明细{k + 1}", raw=ahead, dimension=(len(chunk) + 2, 3))
+                ws.write_row(["部门", "金额", "说明"], height=30)
+                if ahead:
+                    ws.write_deflated(parts[k])
+                else:
+                    ws.write_encoded(chunk)
+                if k == 1:
+                    ws.write_row(["合计", 1.0, None])  # after the deflated rows: numbered on
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+            out[ahead] = [zf.read(f"xl/worksheets/sheet{i}.xml") for i in (1, 2)]
+    assert out[True] == out[False]
+    assert b'<row r="22"><c r="A22" t="s">' in out[True][1] and b"<f>" not in out[True][0]
+    rows.close()
+    assert rows.closed
+
+
+def test_rows_deflated_ahead_go_only_where_they_fit(tmp_path: Path) -> None:
+    from xlperf.io.fastxlsx import DeflatedRows, RowEncoder, SharedStrings
+
+    strings = SharedStrings()
+    rows = DeflatedRows()
+    rows.add(RowEncoder([0], strings).encode([["a"], ["b"]]))
+    part = rows.parts()[0]
+    with Workbook(tmp_path / "x.xlsx", strings=strings) as wb:
+        plain = wb.add_sheet("普通")
+        with pytest.raises(ValueError, match="raw=True"):
+            plain.write_deflated(part)
+        raw = wb.add_sheet("原样", raw=True)
+        with pytest.raises(ValueError, match="cannot follow row 0"):  # its rows are numbered from row 2
+            raw.write_deflated(part)
+        raw.write_row(["表头"])
+        raw.write_deflated(part)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["原样"]
+    assert [c.value for c in ws["A"]] == ["表头", "a", "b"]
+    rows.close()

@@ -39,7 +39,7 @@ from .schema import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..io.fastxlsx import RowEncoder
+    from ..io.fastxlsx import DeflatedPart, RowEncoder
     from .worker import FileReport
 
 
@@ -96,16 +96,25 @@ def _f(d: Decimal | None) -> float | None:
 class _Spool:
     """Append-only temporary file of row blocks: ``[length][form id][marshal(list of row tuples)]``.
 
-    With an ``encoder`` (:class:`~xlperf.io.fastxlsx.RowEncoder`) each block is also kept as sheet XML
-    in ``encoded`` (a spool of ``marshal(list of row texts)``), made as the rows arrive, so that the
-    summary workbook only copies it."""
+    With an ``encoder`` (:class:`~xlperf.io.fastxlsx.RowEncoder`) each block is also made into sheet XML
+    as it arrives, so that the summary workbook only copies it: numbered and deflated in ``deflated``
+    (:class:`~xlperf.io.fastxlsx.DeflatedRows`) when ``final`` (the rows that stay are known as they
+    come: a block appended with ``included=False`` is left out there), else kept in ``encoded`` (a spool
+    of ``marshal(list of row texts)``, numbered when written)."""
 
-    def __init__(self, encoder: RowEncoder | None = None) -> None:
+    def __init__(self, encoder: RowEncoder | None = None, *, final: bool = False) -> None:
+        from ..io.fastxlsx import DeflatedRows
+
         self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xlperf-spool-")
         self.rows = 0
         self.encoder = encoder
+        self.encoded: _Spool | None = None
+        self.deflated: DeflatedRows | None = None
         try:
-            self.encoded: _Spool | None = _Spool() if encoder is not None else None
+            if encoder is not None and final:
+                self.deflated = DeflatedRows()
+            elif encoder is not None:
+                self.encoded = _Spool()
         except BaseException:
             self._fh.close()
             raise
@@ -114,16 +123,20 @@ class _Spool:
         if rows:
             self.append_blob(form_id, marshal.dumps(rows), len(rows), rows)
 
-    def append_blob(self, form_id: int, blob: bytes, count: int, rows: list[tuple] | None = None) -> None:
+    def append_blob(self, form_id: int, blob: bytes, count: int, rows: list[tuple] | None = None, *,
+                    included: bool = True) -> None:
         """Append a block of ``count`` rows, ``blob`` their ``marshal.dumps`` (``rows`` the rows
-        themselves, when at hand)."""
+        themselves, when at hand); ``included``: whether they stay in the summary's sheet."""
         if count:
             self._fh.write(len(blob).to_bytes(4, "little") + form_id.to_bytes(4, "little", signed=True))
             self._fh.write(blob)
             self.rows += count
-            if self.encoded is not None and self.encoder is not None:
+            if self.encoder is not None and (self.encoded is not None or included and self.deflated is not None):
                 text = self.encoder.encode(marshal.loads(blob) if rows is None else rows)
-                self.encoded.append_blob(form_id, marshal.dumps(text), count)
+                if self.deflated is not None:
+                    self.deflated.add(text)
+                elif self.encoded is not None:
+                    self.encoded.append_blob(form_id, marshal.dumps(text), count)
 
     def blocks(self) -> Iterator[tuple[int, list[tuple]]]:
         self._fh.flush()
@@ -147,6 +160,8 @@ class _Spool:
         self._fh.close()
         if self.encoded is not None:
             self.encoded.close()
+        if self.deflated is not None:
+            self.deflated.close()
 
 
 # --------------------------------------------------------------------------------------------- result
@@ -174,15 +189,17 @@ class Consolidation:
         self._index: dict[tuple[str, int | None], tuple[int, str]] = {}  # key -> (form id, where)
         self._projects: list[tuple[int, list[Any]]] = []  # (form id, 项目汇总 row): one small row per project
         self._late_warnings: dict[int, int] = {}  # form id -> warnings found after its row was spooled (XC004)
-        # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them)
+        # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them),
+        # numbered and deflated too unless a later form can still replace an earlier one (keep-last)
         self.strings = SharedStrings() if excel else None
         styles = detail_styles(MONEY_FORMAT)
         encoders = [None] + [RowEncoder(styles[name], self.strings) if self.strings is not None else None
                              for name in (TASK_SHEET, IND_SHEET, ISSUE_SHEET)] + [None, None]
+        final = on_duplicate != "keep-last"
         spools: list[_Spool] = []
         try:
             for enc in encoders:
-                spools.append(_Spool(enc))
+                spools.append(_Spool(enc, final=final))
         except BaseException:  # no temporary file left open when one cannot be created
             for s in spools:
                 s.close()
@@ -195,12 +212,12 @@ class Consolidation:
     def _spools(self) -> tuple[_Spool, ...]:
         return (self._dept_rows, self._tasks, self._inds, self._issues, self._categories, self._links)
 
-    def _add_indicators(self, form_id: int, blob: bytes, count: int) -> None:
+    def _add_indicators(self, form_id: int, blob: bytes, count: int, *, included: bool = True) -> None:
         """A form's 指标明细 rows, and their count by (一级, 二级)."""
         if not count:
             return
         rows = marshal.loads(blob)
-        self._inds.append_blob(form_id, blob, count, rows)
+        self._inds.append_blob(form_id, blob, count, rows, included=included)
         self._categories.append(form_id, list(Counter((r[4] or "（空）", r[5] or "（空）") for r in rows).items()))
 
     # ------------------------------------------------------------------------------------------ build
@@ -235,8 +252,8 @@ class Consolidation:
                 self._links.append(form_id, [(_dept_to_spool(fr.dept), fr.links)])
             dup_issue = self._check_duplicate(dept, fr.key, fr.dept)
             self._depts.append(dept)
-            self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks)
-            self._add_indicators(form_id, fr.indicators, fr.n_indicators)
+            self._tasks.append_blob(form_id, fr.tasks, fr.n_tasks, included=dept.included)
+            self._add_indicators(form_id, fr.indicators, fr.n_indicators, included=dept.included)
             self._issues.append_blob(form_id, fr.issues, fr.n_issues)
             if dup_issue is not None:
                 self._issues.append(form_id, [dup_issue])
@@ -430,6 +447,15 @@ class Consolidation:
                     yield texts
 
         return rows()
+
+    def deflated_rows(self, sheet: str, compresslevel: int) -> list[DeflatedPart] | None:
+        """The rows of the detail ``sheet`` numbered and deflated as they arrived at ``compresslevel``
+        (:class:`~xlperf.io.fastxlsx.DeflatedRows`), one part per sheet they fill; ``None`` when they
+        were not (``excel=False``, ``keep-last``, another level). The same rows as :meth:`task_rows` etc."""
+        rows = {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet].deflated
+        if rows is None or rows.compresslevel != compresslevel:
+            return None
+        return rows.parts()
 
     def _frame(self, name: str, cols: list[str], rows: Iterable[Any], money: Iterable[int] = ()) -> Any:
         if name not in self._frames:

@@ -145,18 +145,28 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
 
         # 任务明细 / 指标明细 / 校验问题 (split over several sheets beyond Excel's row limit)
         def detail(name: str, cols: list[str], rows: Iterable[tuple], total: int) -> None:
-            encoded = cons.encoded_rows(name) if ahead else None
+            deflated = cons.deflated_rows(name, compresslevel) if ahead else None
+            encoded = cons.encoded_rows(name) if ahead and deflated is None else None
             styles = detail_styles(money)[name]
             part = 1
             sheet = None
             count = 0
 
-            def open_sheet(title: str) -> Any:
-                n = min(total - count, MAX_ROWS - 1)
+            def open_sheet(title: str, n: int | None = None, raw: bool = False) -> Any:
+                n = min(total - count, MAX_ROWS - 1) if n is None else n
                 s = wb.add_sheet(title, widths=_WIDTHS[name], freeze=(1, 1), dimension=(n + 1, len(cols)),
-                                 print_setup=printed(title, unit=name == TASK_SHEET))
+                                 print_setup=printed(title, unit=name == TASK_SHEET), raw=raw)
                 s.write_row(cols, head, height=30)
                 return s
+
+            if deflated is not None:  # numbered and deflated as they arrived: copied, a sheet per part
+                for k, rows_part in enumerate(deflated or [None]):
+                    sheet = open_sheet(name if k == 0 else f"{name}{k + 1}", rows_part.rows if rows_part else 0,
+                                       raw=True)
+                    if rows_part is not None:
+                        sheet.write_deflated(rows_part)
+                        sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)
+                return
 
             sheet = open_sheet(name)
 

@@ -24,7 +24,9 @@ import datetime as _dt
 import math
 import numbers
 import re
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -481,6 +483,19 @@ class Sheet:
             self._flush()
         return len(take)
 
+    def write_deflated(self, part: DeflatedPart) -> None:
+        """Put the rows of ``part`` (:meth:`DeflatedRows.parts`) here as they are, deflated: the sheet must
+        have been added with ``raw=True`` and hold exactly the rows before the part's first one."""
+        if self.closed:
+            raise ValueError(f"sheet {self.name!r} is closed")
+        if type(self._stream) is not _Pieces:
+            raise ValueError("rows deflated ahead go in a sheet added with raw=True")
+        if self.rows != part.first_row - 1 or self.rows + part.rows > MAX_ROWS:
+            raise ValueError(f"rows deflated from row {part.first_row} cannot follow row {self.rows} of {self.name!r}")
+        self._flush()
+        self._stream.items.append(part)
+        self.rows += part.rows
+
     def write_rows(self, rows: Any, styles: int | list[int] | tuple[int, ...] | None = None) -> None:
         for row in rows:
             self.write_row(row, styles)
@@ -506,7 +521,7 @@ class Sheet:
 
     def _flush(self) -> None:
         if self._buf:
-            if type(self._stream) is not _Deflating:  # a long sheet: deflated beside the rows still to come
+            if type(self._stream) not in (_Deflating, _Pieces):  # a long sheet: deflated beside the rows to come
                 self._stream = _Deflating(self._stream)
             self._write("".join(self._buf))
             self._buf.clear()
@@ -684,6 +699,156 @@ class RowEncoder:
         return out
 
 
+_FINAL_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # an empty last block: ends a raw deflate stream
+
+
+def _gf2_times(mat: list[int], vec: int) -> int:
+    out, i = 0, 0
+    while vec:
+        if vec & 1:
+            out ^= mat[i]
+        vec >>= 1
+        i += 1
+    return out
+
+
+def _gf2_square(mat: list[int]) -> list[int]:
+    return [_gf2_times(mat, m) for m in mat]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc1`` = CRC-32 of ``a``, ``crc2`` of ``b`` and ``len2`` = len(b)
+    (zlib's ``crc32_combine``, which Python's zlib module does not offer: the operator that appends
+    ``len2`` zero bytes, applied to ``crc1`` by repeated squaring)."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four
+    while True:  # each round: a zero byte, two, four... applied where len2 has a bit set
+        even = _gf2_square(odd)
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+@dataclass(frozen=True, slots=True)
+class DeflatedPart:
+    """One sheet's worth of :class:`DeflatedRows`: ``rows`` rows numbered from ``first_row``, ``size``
+    bytes of sheet XML with CRC-32 ``crc``, deflated (a raw, sync-flushed piece of a longer stream) into
+    the ``length`` bytes at ``offset`` of ``file``."""
+
+    file: IO[bytes]
+    offset: int
+    length: int
+    size: int
+    crc: int
+    rows: int
+    first_row: int
+
+    def copy_to(self, out: IO[bytes]) -> None:
+        fh = self.file
+        fh.seek(self.offset)
+        left = self.length
+        while left > 0:
+            data = fh.read(min(left, 1 << 20))
+            if not data:
+                raise OSError("the rows deflated ahead are shorter than written")
+            out.write(data)
+            left -= len(data)
+        fh.seek(0, 2)
+
+
+class DeflatedRows:
+    """A long sheet's rows made final as they arrive: numbered (the caller adds only rows that stay, in
+    their order), deflated and kept in a temporary file, so that writing the workbook copies them
+    (:meth:`Sheet.write_deflated`). ``texts`` are :meth:`RowEncoder.encode`'s, whose string table and
+    styles must be the workbook's. Rows beyond Excel's row limit start another part (another sheet,
+    numbered from ``first_row`` again, below its header rows)."""
+
+    def __init__(self, compresslevel: int = 1, first_row: int = 2) -> None:
+        self.compresslevel = compresslevel
+        self.first_row = first_row
+        self._fh: IO[bytes] = tempfile.TemporaryFile(prefix="xlperf-rows-")
+        self._parts: list[list[int]] = []  # [offset, length, size, crc, rows] of each part
+        self._z: Any = None
+
+    def add(self, texts: list[str]) -> None:
+        mark = ROW_MARK
+        while texts:
+            part = self._parts[-1] if self._parts else None
+            room = MAX_ROWS - self.first_row + 1 - (part[4] if part is not None else 0)
+            if part is None or room <= 0:
+                self._new_part()
+                continue
+            take = texts[:room] if len(texts) > room else texts
+            data = "".join([t.replace(mark, str(k)) for k, t in enumerate(take, self.first_row + part[4])]).encode()
+            part[2] += len(data)
+            part[3] = zlib.crc32(data, part[3])
+            part[4] += len(take)
+            out = self._z.compress(data)
+            if out:
+                self._fh.write(out)
+                part[1] += len(out)
+            texts = texts[len(take):]
+
+    def _new_part(self) -> None:
+        if self._z is not None:
+            self._sync()
+        self._z = zlib.compressobj(self.compresslevel, zlib.DEFLATED, -15)
+        self._parts.append([self._fh.tell(), 0, 0, 0, 0])
+
+    def _sync(self) -> None:
+        out = self._z.flush(zlib.Z_SYNC_FLUSH)
+        self._fh.write(out)
+        self._parts[-1][1] += len(out)
+
+    @property
+    def rows(self) -> int:
+        return sum(p[4] for p in self._parts)
+
+    def parts(self) -> list[DeflatedPart]:
+        """The parts so far (none without rows), each a sheet's rows; more rows may still be added."""
+        if self._z is not None:
+            self._sync()
+        self._fh.flush()
+        return [DeflatedPart(self._fh, o, n, size, crc, rows, self.first_row) for o, n, size, crc, rows in self._parts]
+
+    @property
+    def closed(self) -> bool:
+        return self._fh.closed
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _Pieces:
+    """What a raw sheet (``add_sheet(raw=True)``) writes, kept until it closes: its own text and the
+    parts deflated ahead (:meth:`Sheet.write_deflated`) in their order."""
+
+    def __init__(self) -> None:
+        self.items: list[bytearray | DeflatedPart] = []
+
+    def write(self, data: bytes) -> None:
+        last = self.items[-1] if self.items else None
+        if type(last) is bytearray:  # text after text: one piece
+            last += data
+        else:
+            self.items.append(bytearray(data))
+
+    def close(self) -> None:
+        pass
+
+
 class Workbook:
     """Stream an xlsx to ``target`` (a path or a binary file object).
 
@@ -695,6 +860,7 @@ class Workbook:
                  max_shared: int = 100_000, max_shared_len: int = 80, application: str = "xlperf",
                  strings: SharedStrings | None = None) -> None:
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self.compresslevel = compresslevel
         self._styles = _Styles(font)
         # rows encoded ahead (RowEncoder) refer to ``strings``: this workbook's table is that one (strings
         # are only ever added to it, so the indices the encoded rows hold stay valid)
@@ -745,10 +911,12 @@ class Workbook:
 
     def add_sheet(self, name: str, *, widths: list[float] | None = None, freeze: tuple[int, int] | None = None,
                   selected: bool | None = None, dimension: tuple[int, int] | None = None,
-                  print_setup: PrintSetup | None = None) -> Sheet:
+                  print_setup: PrintSetup | None = None, raw: bool = False) -> Sheet:
         """Start the next worksheet (closing the current one). ``freeze=(rows, cols)`` frozen panes;
         ``dimension=(rows, cols)``: the used range, when known in advance (read-only readers such as
-        openpyxl's, used by pandas, size their rows by it)."""
+        openpyxl's, used by pandas, size their rows by it). ``raw``: the sheet's own text is kept (it
+        should be small: a header row, the tail) and the sheet written when it closes, with the rows
+        deflated ahead that :meth:`Sheet.write_deflated` put in it copied as they are."""
         if self._current is not None:
             self._current.close()
         if not name or len(name) > 31 or _INVALID_SHEET_CHARS.search(name) or name.startswith("'"):
@@ -757,7 +925,7 @@ class Workbook:
             raise ValueError(f"duplicate sheet name: {name!r}")
         index = len(self._sheets)
         self._sheets.append((name, False, 0))
-        stream = self._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
+        stream: IO[bytes] | _Pieces = _Pieces() if raw else self._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
         sel = (index == 0) if selected is None else selected
         self._current = Sheet(self, index, name, stream, widths=widths, freeze=freeze, selected=sel,
                               dimension=dimension, print_setup=print_setup)
@@ -766,6 +934,8 @@ class Workbook:
         return self._current
 
     def _sheet_closed(self, sheet: Sheet) -> None:
+        if type(sheet._stream) is _Pieces:
+            self._write_pieces(f"xl/worksheets/sheet{sheet.index + 1}.xml", sheet._stream.items)
         if sheet.autofilter:
             r0, c0, r1, c1 = sheet.autofilter
             self._filters.append((sheet.index, ref(sheet.name, r0, c0, r1, c1)))
@@ -779,6 +949,53 @@ class Workbook:
             )
         if self._current is sheet:
             self._current = None
+
+    def _write_pieces(self, name: str, items: list[bytearray | DeflatedPart]) -> None:
+        """Write member ``name`` from its pieces: text (deflated here, each piece on its own) and parts
+        deflated ahead (copied), one raw deflate stream of sync-flushed pieces closed by an empty final
+        block, its CRC-32 combined from the pieces'. (zipfile has no call for a member already
+        compressed: this is what ``ZipFile.writestr`` does, with the sizes and CRC known first.)"""
+        level = self.compresslevel
+        chunks: list[bytes | DeflatedPart] = []
+        crc = size = length = 0
+        for item in items:
+            if isinstance(item, DeflatedPart):
+                crc = crc32_combine(crc, item.crc, item.size)
+                size += item.size
+                length += item.length
+                chunks.append(item)
+            elif item:
+                z = zlib.compressobj(level, zlib.DEFLATED, -15)
+                data = z.compress(item) + z.flush(zlib.Z_SYNC_FLUSH)
+                crc = zlib.crc32(item, crc)
+                size += len(item)
+                length += len(data)
+                chunks.append(data)
+        chunks.append(_FINAL_BLOCK)
+        length += len(_FINAL_BLOCK)
+        info = zipfile.ZipInfo(name)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        info.file_size, info.compress_size, info.CRC = size, length, crc
+        zip64 = size > zipfile.ZIP64_LIMIT or length > zipfile.ZIP64_LIMIT
+        z = self._zip
+        with z._lock:  # type: ignore[attr-defined]
+            if z._seekable:  # type: ignore[attr-defined]
+                z.fp.seek(z.start_dir)  # type: ignore[attr-defined,union-attr]
+            fp = z.fp
+            assert fp is not None
+            info.header_offset = fp.tell()
+            z._writecheck(info)  # type: ignore[attr-defined]
+            z._didModify = True  # type: ignore[attr-defined]
+            fp.write(info.FileHeader(zip64))
+            for chunk in chunks:
+                if isinstance(chunk, DeflatedPart):
+                    chunk.copy_to(fp)
+                else:
+                    fp.write(chunk)
+            z.filelist.append(info)
+            z.NameToInfo[info.filename] = info
+            z.start_dir = fp.tell()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         if self._closed:
