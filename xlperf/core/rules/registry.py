@@ -270,6 +270,21 @@ class _Index:
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
+# (framework, its classified (一级, 二级) texts): the forms of a batch type the same few dozen pairs
+_CLASSES: list[tuple[Framework | None, dict[tuple[Any, Any], Levels]]] = [(None, {})]
+_CLASSES_MAX = 4096  # pairs kept (a hostile batch of all-different level texts starts over)
+
+
+def _classes_of(fw: Framework) -> dict[tuple[Any, Any], Levels]:
+    """The memo of :meth:`Context._classify` shared by the forms read with ``fw`` (by identity: another
+    framework, or the same one loaded again, starts a new memo)."""
+    held, classes = _CLASSES[0]
+    if held is not fw or len(classes) > _CLASSES_MAX:
+        classes = {}
+        _CLASSES[0] = (fw, classes)
+    return classes
+
+
 class Context:
     """The form plus the helpers every rule needs: canonical levels, source cells, money rounding."""
 
@@ -297,7 +312,7 @@ class Context:
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
-        classes: dict[tuple[Any, Any], Levels] = {}
+        classes = _classes_of(self.fw)
         classified = idx.classified
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
