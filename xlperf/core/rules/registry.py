@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..edits import SetValue
@@ -292,6 +293,7 @@ class Context:
         self.form = form
         self.config = config
         self._levels: dict[int, Levels] = {}  # per indicator, by id
+        self._distinct: dict[tuple[str, bool], set[Any] | None] = {}  # see distinct()
 
     @cached_property
     def fw(self) -> Framework:
@@ -416,6 +418,36 @@ class Context:
         """Every (task, indicator, canonical 一级) of the form, in table order."""
         return self._index.leveled
 
+    def distinct(self, field: str, *, raw: bool = False) -> set[Any] | None:
+        """The distinct values of ``field`` over every row (the indicator's attribute, or with ``raw`` the
+        cell as read, ``None`` where there is none): a rule looking for a rare value checks these first
+        and walks its rows only when one is there (every row: a superset of the :attr:`filled_rows`).
+        None when some value cannot be hashed (the rule then walks its rows). Memoised per form."""
+        key = (field, raw)
+        memo = self._distinct
+        if key in memo:
+            return memo[key]
+        found: set[Any] | None
+        try:
+            if raw:
+                found = {r.get(field) for r in self._raws}
+            else:
+                found = set(map(attrgetter(field), self._inds))
+        except (TypeError, ValueError):  # an unhashable value (a signalling NaN, a list)
+            found = None
+        memo[key] = found
+        return found
+
+    @cached_property
+    def _inds(self) -> list[Indicator]:
+        """The indicator of every row (for :meth:`distinct`)."""
+        return [ind for _t, ind in self._index.rows]
+
+    @cached_property
+    def _raws(self) -> list[dict[str, Any]]:
+        """The ``raw`` of :attr:`_inds`."""
+        return [ind.raw for ind in self._inds]
+
     def has_quantity(self, task: Task) -> bool:
         """``task`` has an 产出指标 / 数量指标 (canonical)."""
         return id(task) in self._index.quantity
@@ -537,3 +569,4 @@ def set_value(cell: str | None, value: Any, old: Any) -> tuple[SetValue, ...]:
 _cell_position = lru_cache(maxsize=16384)(parse_a1)  # the fixes of a batch name the same few hundred cells
 _new = object.__new__
 _set = object.__setattr__
+
