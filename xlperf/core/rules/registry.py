@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..edits import SetValue
@@ -270,6 +271,21 @@ class _Index:
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
+# (framework, its classified (一级, 二级) texts): the forms of a batch type the same few dozen pairs
+_CLASSES: list[tuple[Framework | None, dict[tuple[Any, Any], Levels]]] = [(None, {})]
+_CLASSES_MAX = 4096  # pairs kept (a hostile batch of all-different level texts starts over)
+
+
+def _classes_of(fw: Framework) -> dict[tuple[Any, Any], Levels]:
+    """The memo of :meth:`Context._classify` shared by the forms read with ``fw`` (by identity: another
+    framework, or the same one loaded again, starts a new memo)."""
+    held, classes = _CLASSES[0]
+    if held is not fw or len(classes) > _CLASSES_MAX:
+        classes = {}
+        _CLASSES[0] = (fw, classes)
+    return classes
+
+
 class Context:
     """The form plus the helpers every rule needs: canonical levels, source cells, money rounding."""
 
@@ -277,6 +293,7 @@ class Context:
         self.form = form
         self.config = config
         self._levels: dict[int, Levels] = {}  # per indicator, by id
+        self._distinct: dict[tuple[str, bool], set[Any] | None] = {}  # see distinct()
 
     @cached_property
     def fw(self) -> Framework:
@@ -297,7 +314,7 @@ class Context:
         tasks = self.form.tasks
         # a form without tasks (department-level, project): its indicators under one nameless task
         groups = [*tasks, self.holder] if self.form.indicators else tasks
-        classes: dict[tuple[Any, Any], Levels] = {}
+        classes = _classes_of(self.fw)
         classified = idx.classified
         for n, t in enumerate(groups):
             counts: dict[str | None, int] = {}
@@ -400,6 +417,36 @@ class Context:
     def leveled_rows(self) -> list[tuple[Task, Indicator, str | None]]:
         """Every (task, indicator, canonical 一级) of the form, in table order."""
         return self._index.leveled
+
+    def distinct(self, field: str, *, raw: bool = False) -> set[Any] | None:
+        """The distinct values of ``field`` over every row (the indicator's attribute, or with ``raw`` the
+        cell as read, ``None`` where there is none): a rule looking for a rare value checks these first
+        and walks its rows only when one is there (every row: a superset of the :attr:`filled_rows`).
+        None when some value cannot be hashed (the rule then walks its rows). Memoised per form."""
+        key = (field, raw)
+        memo = self._distinct
+        if key in memo:
+            return memo[key]
+        found: set[Any] | None
+        try:
+            if raw:
+                found = {r.get(field) for r in self._raws}
+            else:
+                found = set(map(attrgetter(field), self._inds))
+        except (TypeError, ValueError):  # an unhashable value (a signalling NaN, a list)
+            found = None
+        memo[key] = found
+        return found
+
+    @cached_property
+    def _inds(self) -> list[Indicator]:
+        """The indicator of every row (for :meth:`distinct`)."""
+        return [ind for _t, ind in self._index.rows]
+
+    @cached_property
+    def _raws(self) -> list[dict[str, Any]]:
+        """The ``raw`` of :attr:`_inds`."""
+        return [ind.raw for ind in self._inds]
 
     def has_quantity(self, task: Task) -> bool:
         """``task`` has an 产出指标 / 数量指标 (canonical)."""
@@ -522,3 +569,4 @@ def set_value(cell: str | None, value: Any, old: Any) -> tuple[SetValue, ...]:
 _cell_position = lru_cache(maxsize=16384)(parse_a1)  # the fixes of a batch name the same few hundred cells
 _new = object.__new__
 _set = object.__setattr__
+

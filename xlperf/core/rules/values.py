@@ -52,6 +52,10 @@ _FIELD_LABELS = {
 }
 
 
+_OPS_OR_NONE = frozenset((*OPS, None))
+_YES_NO = frozenset(("是", "否"))
+
+
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -81,6 +85,9 @@ def op_missing(ctx: Context) -> Iterator[Finding]:
     检查：表中有"对比符号"栏时，每条指标都要填 =、≥、≤、>、< 或 定性（符号写在指标值里、如"≥95%"，
     也可以）。文字目标值（如"逐步提高"）应选"定性"。
     """
+    ops = ctx.distinct("op")
+    if ops is not None and None not in ops:
+        return  # every row has a symbol
     for t, ind in _rows(ctx):
         if "op" not in ind.cells or ind.op is not None or not _blank(ind.raw.get("op")):
             continue
@@ -99,6 +106,9 @@ def op_invalid(ctx: Context) -> Iterator[Finding]:
     检查：对比符号规范化后（>=、＞＝、≧、大于等于 等都视为 ≥）须是 =、≥、≤、>、<、定性 之一；
     "定量""不适用"等不是对比符号。写法不规范但能识别的见 XP413。
     """
+    raws = ctx.distinct("op", raw=True)
+    if raws is not None and raws <= _OPS_OR_NONE:
+        return  # every row has a canonical symbol, or none (skipped below)
     for t, ind in _rows(ctx):
         raw = ind.raw.get("op")
         if raw in OPS or raw is None:  # a canonical symbol, or none (a shortcut of _raw_op_invalid)
@@ -115,6 +125,9 @@ def value_missing(ctx: Context) -> Iterator[Finding]:
 
     检查：每条指标都要填写年度指标值（目标值）。
     """
+    values = ctx.distinct("value")
+    if values is not None and None not in values:
+        return  # every row has a value
     for t, ind in _rows(ctx):
         if ind.value is None and _blank(ind.raw.get("value")) and "value" in ind.cells:
             yield ctx.at("年度指标值为空，指标没有目标就无法考核；应填写目标值（数值带单位，或定性描述），"
@@ -251,6 +264,9 @@ def core_flag_invalid(ctx: Context) -> Iterator[Finding]:
 
     检查：表中有"是否核心指标"栏时，每条指标须填"是"或"否"（Y、√、空白等都不规范）。
     """
+    raws = ctx.distinct("core", raw=True)
+    if raws is not None and raws <= _YES_NO:
+        return  # every row says 是 or 否 (skipped below)
     for t, ind in _rows(ctx):
         if "core" not in ind.cells:
             continue
@@ -270,6 +286,9 @@ def value_placeholder(ctx: Context) -> Iterator[Finding]:
 
     检查：模板里的占位符（"XX人""**%""N次""待定"）或只有"-""/"的指标值说明目标还没有填。
     """
+    raws = ctx.distinct("value", raw=True)
+    if raws is not None and not any(map(is_value_placeholder, raws)):
+        return  # no placeholder among the form's values (each looked at once)
     for t, ind in _rows(ctx):
         raw = ind.raw.get("value")
         if is_value_placeholder(raw):
@@ -289,8 +308,13 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
     tasks = ctx.form.tasks
     # the texts of the indicator cells that are not as they should be typed, each text looked at once
+    # (and not at all when an earlier form of the batch had it clean)
     cells = set().union(*[ind.raw.values() for t in tasks for ind in t.indicators])
-    stray = {v for v in cells if isinstance(v, str) and tidied(v) != v}
+    unknown = cells - _CLEAN_TEXTS  # (only texts are in it: what is left are the texts not yet seen clean)
+    stray = {v for v in unknown if isinstance(v, str) and tidied(v) != v}
+    if len(_CLEAN_TEXTS) > _CLEAN_MAX:
+        _CLEAN_TEXTS.clear()
+    _CLEAN_TEXTS.update(v for v in unknown if type(v) is str and v not in stray)
     for t in tasks:
         raw = t.raw.get("name")
         cell = t.cells.get("name")
@@ -313,6 +337,12 @@ def stray_characters(ctx: Context) -> Iterator[Finding]:
                 new = tidy(field, raw)
                 yield ctx.at(_stray_msg(_FIELD_LABELS[field], raw, new), cell, t, ind,
                              fix=set_value(cell, new, raw))
+
+
+# the indicator texts found as they should be typed (``tidied(v) == v``), across the forms of a batch,
+# which repeat the same level names, symbols and targets: XP411 tidies only the texts not in it
+_CLEAN_TEXTS: set[str] = set()
+_CLEAN_MAX = 16384
 
 
 def _stray_msg(label: str, raw: str, new: str) -> str:
@@ -352,6 +382,10 @@ def op_variant_spelling(ctx: Context) -> Iterator[Finding]:
 
     修复：改为 ≥、≤、>、<、= 之一。
     """
+    ops, values = ctx.distinct("op", raw=True), ctx.distinct("value", raw=True)
+    if (ops is not None and values is not None and not any(op_variant(raw) for raw in ops if raw not in OPS)
+            and not any(map(inline_variant, values))):
+        return  # no variant among the form's symbols and values (each looked at once)
     for t, ind in ctx.indicators():
         raws = ind.raw
         raw = raws.get("op")
@@ -375,6 +409,9 @@ def unit_conflict(ctx: Context) -> Iterator[Finding]:
 
     检查：表中有"计量单位"栏时，指标值里写的单位（"28.8万元"）应与该栏（"%"）一致。
     """
+    raws = ctx.distinct("unit", raw=True)
+    if raws is not None and all(map(_blank, raws)):
+        return  # no 计量单位 filled in (skipped below)
     for t, ind in _rows(ctx):
         col = ind.raw.get("unit")
         if "unit" not in ind.cells or _blank(col):
