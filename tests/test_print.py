@@ -150,3 +150,30 @@ def test_the_clipping_check_can_fail(tmp_path: Path) -> None:
     wb.save(out)
     with pytest.raises(AssertionError, match="clipped"):
         assert_tasks_not_clipped(lo_convert(out, tmp_path / "pdf", "pdf"), tmp_path, load_form(SEED_TXT).tasks)
+
+
+@needs_libreoffice
+@needs_pdftotext
+def test_summary_issue_notes_print_whole(tmp_path: Path) -> None:
+    """校验问题's 说明 wraps in its column: every message is on paper whole (it used to be cut off at the
+    column's edge), and the sheet still prints one page wide."""
+    import openpyxl
+
+    from tests.synth import generate
+
+    generate(tmp_path / "forms", 6, seed=5, tasks=4, indicators=3)
+    out = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(tmp_path / "forms"), "-o", str(out), "-q", "-j", "1"]) in (0, 1)
+    ws = openpyxl.load_workbook(out)["校验问题"]
+    head = [c.value for c in ws[1]]
+    col = head.index("说明") + 1
+    notes = [ws.cell(r, col).value for r in range(2, ws.max_row + 1)]
+    assert len(notes) > 20 and max(map(len, notes)) > 60  # messages longer than the column is wide
+    assert all(ws.cell(r, col).alignment.wrap_text for r in range(2, ws.max_row + 1))
+    pdf = lo_convert(out, tmp_path / "pdf", "pdf", timeout=300)
+    flat = "".join(squashed(p) for p in pages(pdf, "-raw"))
+    cut = [n for n in notes if squashed(n) not in flat]
+    assert not cut, f"{len(cut)} of {len(notes)} messages not printed whole, e.g. {cut[0]!r}"
+    for page in pages(pdf):
+        if "校验问题" in page.splitlines()[0]:
+            assert "来源文件" in squashed(page) and "指标" in squashed(page)  # one page wide

@@ -17,14 +17,19 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _cells(path: Path) -> dict[str, list[tuple]]:
-    """Every sheet's cells: (coordinate, value, type, number format, bold, fill), with openpyxl."""
+    """Every sheet's cells: (coordinate, value, type, number format, bold, fill, wrapped, vertical
+    alignment), with openpyxl, and its rows' set heights."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
     try:
-        return {ws.title: [(c.coordinate, c.value, c.data_type, c.number_format, c.font.b, c.fill.fgColor.rgb)
-                           for row in ws.iter_rows() for c in row if c.value is not None or c.has_style]
-                for ws in wb.worksheets}
+        out = {ws.title: [(c.coordinate, c.value, c.data_type, c.number_format, c.font.b, c.fill.fgColor.rgb,
+                           c.alignment.wrap_text, c.alignment.vertical)
+                          for row in ws.iter_rows() for c in row if c.value is not None or c.has_style]
+               for ws in wb.worksheets}
+        for ws in wb.worksheets:
+            out[ws.title].append(("heights", sorted((r, d.height) for r, d in ws.row_dimensions.items() if d.customHeight)))
+        return out
     finally:
         wb.close()
 
@@ -59,6 +64,7 @@ def test_rows_encoded_ahead_write_the_same_workbook(inputs: Path, tmp_path: Path
             assert (ahead is not None) is excel
             out[excel] = _cells(cons.to_excel(tmp_path / f"{excel}.xlsx"))
     assert "项目汇总" in out[True] and any(v == "跳过" for _, v, *_ in out[True]["文件清单"])
+    assert any(h > 15 for r, h in out[True]["校验问题"][-1][1] if r > 1)  # long 说明 rows are taller
     assert any(v == '=HYPERLINK("http://example.com","x")' and t == "s" for _, v, t, *_ in out[True]["任务明细"])
     assert out[True] == out[False]
 

@@ -177,7 +177,7 @@ class Consolidation:
 
     def __init__(self, on_duplicate: str = "error", *, excel: bool = True) -> None:
         from ..io.fastxlsx import RowEncoder, SharedStrings
-        from .summary import MONEY_FORMAT, detail_styles
+        from .summary import _NOTE_COL, MONEY_FORMAT, NOTE_FORMAT, TOP_FORMAT, detail_styles, note_height
 
         self.on_duplicate = on_duplicate
         self.file_records: list[FileRecord] = []  # 文件清单 as objects; ``files`` is the DataFrame
@@ -192,8 +192,10 @@ class Consolidation:
         # excel: the detail rows are encoded as sheet XML while the files are read (to_excel copies them),
         # numbered and deflated too unless a later form can still replace an earlier one (keep-last)
         self.strings = SharedStrings() if excel else None
-        styles = detail_styles(MONEY_FORMAT)
-        encoders = [None] + [RowEncoder(styles[name], self.strings) if self.strings is not None else None
+        styles = detail_styles(MONEY_FORMAT, NOTE_FORMAT, TOP_FORMAT)
+        encoders = [None] + [RowEncoder(styles[name], self.strings,
+                                        height=(_NOTE_COL, note_height) if name == ISSUE_SHEET else None)
+                             if self.strings is not None else None
                              for name in (TASK_SHEET, IND_SHEET, ISSUE_SHEET)] + [None, None]
         final = on_duplicate != "keep-last"
         spools: list[_Spool] = []

@@ -5,6 +5,7 @@ with :mod:`xlperf.io.fastxlsx` from the spools of a :class:`~.result.Consolidati
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
@@ -48,15 +49,36 @@ _WIDTHS = {
 }
 
 
-MONEY_FORMAT = 2  # the id of the summary's first number format (#,##0.00): write_summary makes it second
+# the ids of the formats the detail rows use, as write_summary makes them (second, third, fourth): the
+# amounts (#,##0.00); 校验问题's 说明 (wrapped, so that a long message is read whole, on paper too, and
+# top-aligned) and its other columns (top-aligned beside it)
+MONEY_FORMAT, NOTE_FORMAT, TOP_FORMAT = 2, 3, 4
+_NOTE_COL = ISSUE_COLS.index("说明")
+_NOTE_USABLE = _WIDTHS[ISSUE_SHEET][_NOTE_COL] - 1.5  # its width less the cell's padding (as text_lines)
 
 
-def detail_styles(money: int) -> dict[str, list[int]]:
-    """The format id of each column of the detail sheets (任务明细, 指标明细, 校验问题), ``money`` that of
-    the amounts: the same whether the rows are encoded ahead (:class:`~xlperf.io.fastxlsx.RowEncoder`)
-    or written here."""
+def note_height(text: Any) -> float | None:
+    """The height (points) of a 校验问题 row whose 说明 is ``text``, wrapped in its column: 15 a line, the
+    lines counted as :func:`xlperf.core.text.text_lines` does (a CJK character two wide, others 1.1), the
+    width taken from the UTF-8 length (a character of three bytes or more counts two: never too short);
+    None for one line (the default height)."""
+    if type(text) is not str or not text:
+        return None
+    lines = 0
+    for part in text.split("\n") if "\n" in text else (text,):
+        n = len(part)
+        wide = (len(part.encode("utf-8", "surrogatepass")) - n) / 2  # ~ the characters of 3 bytes
+        lines += max(1, math.ceil((n * 1.1 + wide * 0.9) / _NOTE_USABLE))
+    return 15.0 * lines if lines > 1 else None
+
+
+def detail_styles(money: int, note: int, top: int) -> dict[str, list[int]]:
+    """The format id of each column of the detail sheets (任务明细, 指标明细, 校验问题), from the ids of
+    the amounts' (``money``), 说明's (``note``) and the other issue columns' (``top``) formats: the same
+    whether the rows are encoded ahead (:class:`~xlperf.io.fastxlsx.RowEncoder`) or written here."""
     return {TASK_SHEET: [money if i in TASK_MONEY else 0 for i in range(len(TASK_COLS))],
-            IND_SHEET: [0] * len(IND_COLS), ISSUE_SHEET: [0] * len(ISSUE_COLS)}
+            IND_SHEET: [0] * len(IND_COLS),
+            ISSUE_SHEET: [note if i == _NOTE_COL else top for i in range(len(ISSUE_COLS))]}
 
 
 def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) -> None:
@@ -73,7 +95,10 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
     with Workbook(path, compresslevel=compresslevel, strings=cons.strings) as wb:
         head = wb.add_format(bold=True, fill="DDEBF7", border=True, halign="center", valign="center", wrap=True)
         money = wb.add_format(num_fmt="#,##0.00")
-        ahead = cons.strings is not None and money == MONEY_FORMAT  # the rows encoded ahead fit this workbook
+        note_fmt = wb.add_format(wrap=True, valign="top")
+        top = wb.add_format(valign="top")
+        ids = (money, note_fmt, top)
+        ahead = cons.strings is not None and ids == (MONEY_FORMAT, NOTE_FORMAT, TOP_FORMAT)  # encoded ahead: they fit
         integer = wb.add_format(num_fmt="#,##0")
         total_label = wb.add_format(bold=True, fill="FFF2CC", border=True)
         total_money = wb.add_format(bold=True, fill="FFF2CC", border=True, num_fmt="#,##0.00")
@@ -147,7 +172,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
         def detail(name: str, cols: list[str], rows: Iterable[tuple], total: int) -> None:
             deflated = cons.deflated_rows(name, compresslevel) if ahead else None
             encoded = cons.encoded_rows(name) if ahead and deflated is None else None
-            styles = detail_styles(money)[name]
+            styles = detail_styles(*ids)[name]
             part = 1
             sheet = None
             count = 0
@@ -186,7 +211,7 @@ def write_summary(cons: Consolidation, path: Path, *, compresslevel: int = 1) ->
             for row in rows if encoded is None else ():
                 if sheet.rows >= MAX_ROWS:
                     sheet = full()
-                sheet.write_row(row, styles)
+                sheet.write_row(row, styles, height=note_height(row[_NOTE_COL]) if name == ISSUE_SHEET else None)
                 count += 1
             if sheet.rows > 1:
                 sheet.set_autofilter(0, 0, sheet.rows - 1, len(cols) - 1)

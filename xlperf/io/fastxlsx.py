@@ -27,7 +27,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -439,7 +439,7 @@ class Sheet:
             enc = self._encoders[key] = RowEncoder(per_col, self.book._strings)
         text = enc.encode((values,))[0]
         if height:
-            text = f'<row r="{ROW_MARK}" ht="{height:g}" customHeight="1">' + text[len(_ROW_OPEN):]
+            text = row_open(height) + text[len(_ROW_OPEN):]
         r = self.rows
         self.write_encoded([text])
         return r
@@ -610,6 +610,11 @@ ROW_MARK = "\x00"  # the row number in a row encoded ahead (XML text can never h
 _ROW_OPEN = f'<row r="{ROW_MARK}">'
 
 
+def row_open(height: float | None) -> str:
+    """A row's start tag (its number left as :data:`ROW_MARK`), ``height`` points tall (None: the default)."""
+    return f'<row r="{ROW_MARK}" ht="{height:g}" customHeight="1">' if height else _ROW_OPEN
+
+
 @dataclass(slots=True)
 class SharedStrings:
     """A shared-string table filled before the workbook is written (by :class:`RowEncoder`), with the
@@ -641,9 +646,11 @@ class RowEncoder:
     is encoded once and remembered; a column with more than ``memo`` different texts (names, notes)
     is not remembered at all, so memory stays flat."""
 
-    def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 4096) -> None:
+    def __init__(self, styles: list[int] | tuple[int, ...], strings: SharedStrings, *, memo: int = 4096,
+                 height: tuple[int, Callable[[Any], float | None]] | None = None) -> None:
         self.styles = tuple(styles)
         self.strings = strings
+        self.height = height  # (column, its text -> the row's height in points, None for the default)
         self._memo_max = memo
         self._heads = [f'<c r="{col_letter(c)}{ROW_MARK}"' + (f' s="{st}"' if st else "") for c, st in
                        enumerate(self.styles)]
@@ -671,10 +678,11 @@ class RowEncoder:
         """One text per row, for :meth:`Sheet.write_encoded`."""
         out = []
         heads, memo, styles, n_styled = self._heads, self._memo, self.styles, len(self.styles)
+        tall = self.height
         for row in rows:
             if len(row) > len(heads):
                 self._head(len(row) - 1)
-            cells = [_ROW_OPEN]
+            cells = [_ROW_OPEN if tall is None or tall[0] >= len(row) else row_open(tall[1](row[tall[0]]))]
             add = cells.append
             for c, v in enumerate(row):
                 tv = type(v)
