@@ -476,8 +476,7 @@ class Sheet:
         take = rows if r + len(rows) <= MAX_ROWS else rows[:max(0, MAX_ROWS - r)]
         if rows and not take:
             raise ValueError("worksheet row limit reached (1,048,576 rows)")
-        mark = ROW_MARK
-        self._buf += [t.replace(mark, str(k)) for k, t in enumerate(take, r + 1)]
+        self._buf += numbered(take, r + 1)
         self.rows = r + len(take)
         if len(self._buf) >= 512:
             self._flush()
@@ -610,6 +609,12 @@ ROW_MARK = "\x00"  # the row number in a row encoded ahead (XML text can never h
 _ROW_OPEN = f'<row r="{ROW_MARK}">'
 
 
+def numbered(texts: list[str], first: int) -> list[str]:
+    """:meth:`RowEncoder.encode`'s texts with their :data:`ROW_MARK` made row numbers, from ``first``."""
+    mark = ROW_MARK
+    return [t.replace(mark, str(k)) for k, t in enumerate(texts, first)]
+
+
 def row_open(height: float | None) -> str:
     """A row's start tag (its number left as :data:`ROW_MARK`), ``height`` points tall (None: the default)."""
     return f'<row r="{ROW_MARK}" ht="{height:g}" customHeight="1">' if height else _ROW_OPEN
@@ -707,7 +712,12 @@ class RowEncoder:
         return out
 
 
-_FINAL_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # an empty last block: ends a raw deflate stream
+def _raw_deflater(level: int) -> Any:
+    """A compressor of a raw deflate stream (no zlib header: what a zip member holds)."""
+    return zlib.compressobj(level, zlib.DEFLATED, -15)
+
+
+_FINAL_BLOCK = _raw_deflater(1).flush()  # an empty last block: ends a raw deflate stream
 
 
 def _gf2_times(mat: list[int], vec: int) -> int:
@@ -730,22 +740,13 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     ``len2`` zero bytes, applied to ``crc1`` by repeated squaring)."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _gf2_square(odd)  # two zero bits
-    odd = _gf2_square(even)  # four
-    while True:  # each round: a zero byte, two, four... applied where len2 has a bit set
-        even = _gf2_square(odd)
+    op = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    op = _gf2_square(_gf2_square(op))  # four zero bits
+    while len2:  # each round: the operator for a zero byte, two, four..., applied where len2 has a bit set
+        op = _gf2_square(op)
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(op, crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
     return crc1 ^ crc2
 
 
@@ -791,7 +792,6 @@ class DeflatedRows:
         self._z: Any = None
 
     def add(self, texts: list[str]) -> None:
-        mark = ROW_MARK
         while texts:
             part = self._parts[-1] if self._parts else None
             room = MAX_ROWS - self.first_row + 1 - (part[4] if part is not None else 0)
@@ -799,7 +799,7 @@ class DeflatedRows:
                 self._new_part()
                 continue
             take = texts[:room] if len(texts) > room else texts
-            data = "".join([t.replace(mark, str(k)) for k, t in enumerate(take, self.first_row + part[4])]).encode()
+            data = "".join(numbered(take, self.first_row + part[4])).encode()
             part[2] += len(data)
             part[3] = zlib.crc32(data, part[3])
             part[4] += len(take)
@@ -812,7 +812,7 @@ class DeflatedRows:
     def _new_part(self) -> None:
         if self._z is not None:
             self._sync()
-        self._z = zlib.compressobj(self.compresslevel, zlib.DEFLATED, -15)
+        self._z = _raw_deflater(self.compresslevel)
         self._parts.append([self._fh.tell(), 0, 0, 0, 0])
 
     def _sync(self) -> None:
@@ -973,7 +973,7 @@ class Workbook:
                 length += item.length
                 chunks.append(item)
             elif item:
-                z = zlib.compressobj(level, zlib.DEFLATED, -15)
+                z = _raw_deflater(level)
                 data = z.compress(item) + z.flush(zlib.Z_SYNC_FLUSH)
                 crc = zlib.crc32(item, crc)
                 size += len(item)
