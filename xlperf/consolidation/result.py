@@ -131,12 +131,14 @@ class _Spool:
             self._fh.write(len(blob).to_bytes(4, "little") + form_id.to_bytes(4, "little", signed=True))
             self._fh.write(blob)
             self.rows += count
-            if self.encoder is not None and (self.encoded is not None or included and self.deflated is not None):
+            if self.encoder is None:
+                return
+            if self.deflated is not None:
+                if included:
+                    self.deflated.add(self.encoder.encode(marshal.loads(blob) if rows is None else rows))
+            elif self.encoded is not None:
                 text = self.encoder.encode(marshal.loads(blob) if rows is None else rows)
-                if self.deflated is not None:
-                    self.deflated.add(text)
-                elif self.encoded is not None:
-                    self.encoded.append_blob(form_id, marshal.dumps(text), count)
+                self.encoded.append_blob(form_id, marshal.dumps(text), count)
 
     def blocks(self) -> Iterator[tuple[int, list[tuple]]]:
         self._fh.flush()
@@ -434,11 +436,15 @@ class Consolidation:
                     out[key] += k
         return out
 
+    def _detail(self, sheet: str) -> _Spool:
+        """The spool of the detail ``sheet`` (任务明细, 指标明细, 校验问题)."""
+        return {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet]
+
     def encoded_rows(self, sheet: str) -> Iterator[list[str]] | None:
         """The rows of the detail ``sheet`` (任务明细, 指标明细, 校验问题) as sheet XML, encoded as they
         arrived (:class:`~xlperf.io.fastxlsx.RowEncoder`, strings in :attr:`strings`), in blocks (a
         form's); ``None`` when they were not (``excel=False``). The same rows as :meth:`task_rows` etc."""
-        spool = {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet].encoded
+        spool = self._detail(sheet).encoded
         if spool is None:
             return None
         skip = self._excluded if sheet != ISSUE_SHEET else ()
@@ -454,7 +460,7 @@ class Consolidation:
         """The rows of the detail ``sheet`` numbered and deflated as they arrived at ``compresslevel``
         (:class:`~xlperf.io.fastxlsx.DeflatedRows`), one part per sheet they fill; ``None`` when they
         were not (``excel=False``, ``keep-last``, another level). The same rows as :meth:`task_rows` etc."""
-        rows = {TASK_SHEET: self._tasks, IND_SHEET: self._inds, ISSUE_SHEET: self._issues}[sheet].deflated
+        rows = self._detail(sheet).deflated
         if rows is None or rows.compresslevel != compresslevel:
             return None
         return rows.parts()
